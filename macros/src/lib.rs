@@ -1,0 +1,1 @@
+//! `#[remote_commands]`: typed implicit-remoting stubs generated from cached metadata.

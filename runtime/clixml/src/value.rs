@@ -1,0 +1,188 @@
+//! The CLIXML value model (MS-PSRP 2.2.5).
+//!
+//! Every value that crosses a PowerShell remoting boundary is one of these. The model keeps
+//! what is needed to re-encode a value to an equal value: type names, ToString, adapted
+//! (`<Props>`) and extended (`<MS>`) properties in wire order, and container kinds.
+//! `<Ref>` back-references decode to a shared `Arc` of the same object, so a reference chain
+//! never expands into copies (no billion-laughs blow-up) and the writer can emit `<Ref>` again.
+
+use std::sync::Arc;
+
+/// One CLIXML value: a primitive (MS-PSRP 2.2.5.1) or a complex object (2.2.5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `<Nil/>`
+    Null,
+    /// `<S>`, with `_xHHHH_` escapes already decoded.
+    String(String),
+    /// `<C>`: one UTF-16 code unit (may be a lone surrogate).
+    Char(u16),
+    /// `<B>`
+    Bool(bool),
+    /// `<DT>`
+    DateTime(DateTime),
+    /// `<TS>`
+    Duration(Duration),
+    /// `<By>`
+    U8(u8),
+    /// `<SB>`
+    I8(i8),
+    /// `<U16>`
+    U16(u16),
+    /// `<I16>`
+    I16(i16),
+    /// `<U32>`
+    U32(u32),
+    /// `<I32>`
+    I32(i32),
+    /// `<U64>`
+    U64(u64),
+    /// `<I64>`
+    I64(i64),
+    /// `<Sg>`
+    Float(f32),
+    /// `<Db>`
+    Double(f64),
+    /// `<D>`
+    Decimal(Decimal),
+    /// `<BA>` (base64 on the wire)
+    Bytes(Vec<u8>),
+    /// `<G>`
+    Guid(uuid::Uuid),
+    /// `<URI>`
+    Uri(String),
+    /// `<Version>`
+    Version(Version),
+    /// `<XD>`: the document text as sent.
+    XmlDocument(String),
+    /// `<SBK>`: the script block text.
+    ScriptBlock(String),
+    /// `<SS>`: the encrypted bytes as on the wire (base64-decoded); decrypted only with the
+    /// session key (MS-PSRP 2.2.5.1.24, 3.1.4.7).
+    SecureString(Vec<u8>),
+    /// `<Obj>` (or a `<Ref>` to one seen earlier: same `Arc`).
+    Object(Arc<PsObject>),
+}
+
+/// A `<DT>` value. Kept as the wire text (ISO 8601 with up to 7 fractional digits and an
+/// optional offset) so round trips are exact; accessors parse it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DateTime(pub String);
+
+/// A `<TS>` value: an XML Schema duration (`PT1H2M3.4S`), kept as wire text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Duration(pub String);
+
+/// A `<D>` value (System.Decimal), kept as its decimal text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Decimal(pub String);
+
+/// A `<Version>` value: `major.minor[.build[.revision]]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Version {
+    pub major: i32,
+    pub minor: i32,
+    pub build: Option<i32>,
+    pub revision: Option<i32>,
+}
+
+/// A complex object, `<Obj>` (MS-PSRP 2.2.5.2).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PsObject {
+    /// `<TN>` (most derived first). Shared so `<TNRef>` costs nothing.
+    pub type_names: Option<Arc<[String]>>,
+    /// `<ToString>`
+    pub to_string: Option<String>,
+    /// What the object wraps: a primitive (enums, primitives with notes), a container, or nothing.
+    pub content: ObjContent,
+    /// `<Props>`: adapted properties, in wire order.
+    pub adapted: Vec<Property>,
+    /// `<MS>`: extended (note) properties, in wire order.
+    pub extended: Vec<Property>,
+}
+
+/// A named member of `<Props>` or `<MS>` (the `N` attribute).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Property {
+    pub name: String,
+    pub value: Value,
+}
+
+/// The part of an `<Obj>` that is neither type names, ToString nor properties.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ObjContent {
+    #[default]
+    None,
+    /// A primitive inside the object: an enum's underlying integer (2.2.5.2.7), or a
+    /// primitive carrying extra properties.
+    Value(Value),
+    /// `<LST>`, `<IE>`, `<STK>`, `<QUE>` (2.2.5.2.6.1–3).
+    List(ListKind, Vec<Value>),
+    /// `<DCT>`: `<En><Key/><Value/></En>` entries in wire order (2.2.5.2.6.4).
+    Dict(Vec<(Value, Value)>),
+}
+
+/// Which list-like container an `<Obj>` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListKind {
+    /// `<LST>`: a list (System.Collections.ArrayList, object[], …).
+    List,
+    /// `<IE>`: an enumerable.
+    Enumerable,
+    /// `<STK>`: a stack.
+    Stack,
+    /// `<QUE>`: a queue.
+    Queue,
+}
+
+impl Value {
+    /// The string inside `<S>`, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The object inside `<Obj>`, if this is one.
+    pub fn as_object(&self) -> Option<&PsObject> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Wraps an object.
+    pub fn object(o: PsObject) -> Value {
+        Value::Object(Arc::new(o))
+    }
+}
+
+impl PsObject {
+    /// An object with the given type names (most derived first).
+    pub fn with_type_names<I, S>(names: I) -> PsObject
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        PsObject {
+            type_names: Some(names.into_iter().map(Into::into).collect()),
+            ..PsObject::default()
+        }
+    }
+
+    /// Looks a property up by name, extended (`<MS>`) first, then adapted (`<Props>`),
+    /// ignoring ASCII case as PowerShell does.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.extended
+            .iter()
+            .chain(self.adapted.iter())
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| &p.value)
+    }
+
+    /// The type names, or an empty slice.
+    pub fn type_names(&self) -> &[String] {
+        self.type_names.as_deref().unwrap_or(&[])
+    }
+}
