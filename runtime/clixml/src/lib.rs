@@ -2,4 +2,6 @@
 
 pub mod value;
 
-pub use value::{DateTime, Decimal, Duration, ListKind, ObjContent, Property, PsObject, Value, Version};
+pub use value::{
+    DateTime, Decimal, Duration, ListKind, ObjContent, Property, PsObject, Value, Version,
+};
