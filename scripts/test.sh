@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: set-up, the Rust workspace's tests (against the
+# loopback endpoint), the endpoint's own pypsrp suite, then format and lint checks.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+start=$(date +%s)
+step() { printf '\n==> %s (%ss)\n' "$1" "$(( $(date +%s) - start ))"; }
+
+step "set-up"
+bash scripts/setup.sh
+
+step "endpoint suite (pypsrp against tests/peer)"
+bash tests/peer/run_tests.sh
+
+step "cargo test --workspace"
+cargo test --workspace --all-targets --no-fail-fast
+cargo test --workspace --doc
+
+step "format and lint"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "all passed"
