@@ -3,3 +3,19 @@
 //! out and take bytes to send.
 
 pub use psremote_clixml as clixml;
+
+mod command;
+mod error;
+mod event;
+mod message;
+mod obj;
+mod types;
+
+pub use command::{Argument, Command, PipelineResultTypes, PowerShell};
+pub use error::{Error, FragmentError};
+pub use event::{Event, Payload, StreamKind};
+pub use message::{Destination, HEADER_LEN, Message, MessageType, UTF8_BOM};
+pub use types::{
+    ApartmentState, CommandTypes, HostInfo, PSInvocationState, PSThreadOptions, ProtocolVersion,
+    RemoteStreamOptions, RunspacePoolState,
+};
