@@ -4,3 +4,5 @@
 pub use psremote_clixml as clixml;
 pub use psremote_psrp as psrp;
 pub use psremote_wsman as wsman;
+
+pub mod outofproc;
