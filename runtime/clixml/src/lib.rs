@@ -1,7 +1,30 @@
 //! PowerShell CLIXML serialization (MS-PSRP 2.2.5): the value model, a reader and a writer.
+//!
+//! ```
+//! use psremote_clixml::{from_str, to_string, Value};
+//! let values = from_str("<S>a_x000A_b</S><I32>5</I32>").unwrap();
+//! assert_eq!(values, [Value::String("a\nb".into()), Value::I32(5)]);
+//! assert_eq!(to_string(&values[0]), "<S>a_x000A_b</S>");
+//! ```
 
+mod convert;
+mod error;
+pub mod escape;
+mod float;
+mod limits;
+mod reader;
 pub mod value;
+mod writer;
 
-pub use value::{
-    DateTime, Decimal, Duration, ListKind, ObjContent, Property, PsObject, Value, Version,
+pub use convert::{
+    ARRAY_TYPE_NAMES, FromValue, HASHTABLE_TYPE_NAMES, ToValue, array, get_optional, get_property,
+    hashtable,
 };
+pub use error::{ConversionError, Error, LimitKind};
+pub use limits::Limits;
+pub use reader::{from_bytes, from_bytes_with, from_str, from_str_with};
+pub use value::{
+    DateTime, Decimal, Duration, ListKind, ObjContent, ParseVersionError, Property, PsObject,
+    Value, Version,
+};
+pub use writer::{CLIXML_NAMESPACE, Writer, to_objs_document, to_string};

@@ -186,3 +186,181 @@ impl PsObject {
         self.type_names.as_deref().unwrap_or(&[])
     }
 }
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)?;
+        if let Some(b) = self.build {
+            write!(f, ".{b}")?;
+            if let Some(r) = self.revision {
+                write!(f, ".{r}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a `<Version>` text did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid version {0:?}: expected major.minor[.build[.revision]]")]
+pub struct ParseVersionError(pub String);
+
+impl std::str::FromStr for Version {
+    type Err = ParseVersionError;
+
+    /// System.Version's syntax: two to four non-negative 32-bit components.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || ParseVersionError(s.chars().take(40).collect());
+        let mut parts = [None; 4];
+        let mut count = 0;
+        for part in s.split('.') {
+            let slot = parts.get_mut(count).ok_or_else(err)?;
+            let trimmed = part.trim();
+            if trimmed.is_empty() || !trimmed.bytes().all(|b| b.is_ascii_digit() || b == b'+') {
+                return Err(err());
+            }
+            *slot = Some(trimmed.parse::<i32>().map_err(|_| err())?);
+            count += 1;
+        }
+        match parts {
+            [Some(major), Some(minor), build, revision] if count >= 2 => Ok(Version {
+                major,
+                minor,
+                build,
+                revision,
+            }),
+            _ => Err(err()),
+        }
+    }
+}
+
+impl Version {
+    /// `major.minor`.
+    pub fn new(major: i32, minor: i32) -> Version {
+        Version {
+            major,
+            minor,
+            build: None,
+            revision: None,
+        }
+    }
+
+    /// `major.minor.build.revision`.
+    pub fn new4(major: i32, minor: i32, build: i32, revision: i32) -> Version {
+        Version {
+            major,
+            minor,
+            build: Some(build),
+            revision: Some(revision),
+        }
+    }
+}
+
+/// Is this System.Decimal text as XmlConvert reads it: optional sign, digits, optional
+/// fraction (no exponent)?
+pub(crate) fn is_decimal_text(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    (!int.is_empty() || !frac.is_empty())
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Value {
+    /// The CLIXML element name of this value's kind (`S`, `I32`, `Obj`, …), for messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "Nil",
+            Value::String(_) => "S",
+            Value::Char(_) => "C",
+            Value::Bool(_) => "B",
+            Value::DateTime(_) => "DT",
+            Value::Duration(_) => "TS",
+            Value::U8(_) => "By",
+            Value::I8(_) => "SB",
+            Value::U16(_) => "U16",
+            Value::I16(_) => "I16",
+            Value::U32(_) => "U32",
+            Value::I32(_) => "I32",
+            Value::U64(_) => "U64",
+            Value::I64(_) => "I64",
+            Value::Float(_) => "Sg",
+            Value::Double(_) => "Db",
+            Value::Decimal(_) => "D",
+            Value::Bytes(_) => "BA",
+            Value::Guid(_) => "G",
+            Value::Uri(_) => "URI",
+            Value::Version(_) => "Version",
+            Value::XmlDocument(_) => "XD",
+            Value::ScriptBlock(_) => "SBK",
+            Value::SecureString(_) => "SS",
+            Value::Object(_) => "Obj",
+        }
+    }
+
+    /// The primitive this value stands for: itself, or the primitive wrapped by an `<Obj>`
+    /// (an enum's integer, a string with note properties).
+    pub fn primitive(&self) -> &Value {
+        match self {
+            Value::Object(o) => match &o.content {
+                ObjContent::Value(v) => v.primitive(),
+                _ => self,
+            },
+            other => other,
+        }
+    }
+
+    /// Is this `<Nil/>`?
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+}
+
+impl PsObject {
+    /// Adds an adapted (`<Props>`) property.
+    pub fn with_adapted(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.adapted.push(Property {
+            name: name.into(),
+            value: value.into(),
+        });
+        self
+    }
+
+    /// Adds an extended (`<MS>`) property.
+    pub fn with_extended(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extended.push(Property {
+            name: name.into(),
+            value: value.into(),
+        });
+        self
+    }
+
+    /// Sets `<ToString>`.
+    pub fn with_to_string(mut self, s: impl Into<String>) -> Self {
+        self.to_string = Some(s.into());
+        self
+    }
+
+    /// Sets the wrapped content.
+    pub fn with_content(mut self, content: ObjContent) -> Self {
+        self.content = content;
+        self
+    }
+
+    /// Sets or replaces an extended property.
+    pub fn set_extended(&mut self, name: &str, value: Value) {
+        match self.extended.iter_mut().find(|p| p.name == name) {
+            Some(p) => p.value = value,
+            None => self.extended.push(Property {
+                name: name.to_owned(),
+                value,
+            }),
+        }
+    }
+}
+
+impl From<PsObject> for Value {
+    fn from(o: PsObject) -> Value {
+        Value::object(o)
+    }
+}

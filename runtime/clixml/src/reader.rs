@@ -1,0 +1,870 @@
+//! The CLIXML reader (MS-PSRP 2.2.5) on quick-xml's borrowed, zero-copy tokenizer.
+//!
+//! A recursive-descent parser over the event stream. Text is borrowed from the input and only
+//! copied into the resulting `String`s; `<TNRef>` and `<Ref>` share `Arc`s, so no input can
+//! make the output larger than a constant times the input.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::error::{Error, LimitKind, line_column};
+use crate::escape::decode_string;
+use crate::limits::Limits;
+use crate::value::{
+    DateTime, Decimal, Duration, ListKind, ObjContent, Property, PsObject, Value, Version,
+};
+
+/// Reads CLIXML: zero or more top-level values, or one `<Objs>` document.
+pub fn from_str(input: &str) -> Result<Vec<Value>, Error> {
+    from_str_with(input, &Limits::DEFAULT)
+}
+
+/// [`from_str`] with explicit [`Limits`].
+pub fn from_str_with(input: &str, limits: &Limits) -> Result<Vec<Value>, Error> {
+    let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
+    if input.len() > limits.max_total_bytes {
+        return Err(Error::Limit {
+            line: 1,
+            column: 1,
+            limit: LimitKind::TotalBytes,
+            max: limits.max_total_bytes,
+        });
+    }
+    Parser::new(input, limits).document()
+}
+
+/// Reads CLIXML from UTF-8 bytes (a leading UTF-8 BOM is skipped).
+pub fn from_bytes(input: &[u8]) -> Result<Vec<Value>, Error> {
+    from_bytes_with(input, &Limits::DEFAULT)
+}
+
+/// [`from_bytes`] with explicit [`Limits`].
+pub fn from_bytes_with(input: &[u8], limits: &Limits) -> Result<Vec<Value>, Error> {
+    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    match std::str::from_utf8(input) {
+        Ok(s) => from_str_with(s, limits),
+        Err(e) => {
+            let valid = std::str::from_utf8(input.get(..e.valid_up_to()).unwrap_or_default())
+                .unwrap_or_default();
+            let (line, column) = line_column(valid, valid.len());
+            Err(Error::Xml {
+                line,
+                column,
+                message: "input is not valid UTF-8".into(),
+            })
+        }
+    }
+}
+
+/// Where an element's value goes, from its tag name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    S,
+    C,
+    B,
+    Dt,
+    Ts,
+    By,
+    Sb,
+    U16,
+    I16,
+    U32,
+    I32,
+    U64,
+    I64,
+    Sg,
+    Db,
+    D,
+    Ba,
+    G,
+    Uri,
+    Version,
+    Xd,
+    Sbk,
+    Ss,
+    Nil,
+    Obj,
+    Ref,
+}
+
+impl Tag {
+    #[inline]
+    fn of(name: &[u8]) -> Option<Tag> {
+        Some(match name {
+            b"S" => Tag::S,
+            b"I32" => Tag::I32,
+            b"Obj" => Tag::Obj,
+            b"B" => Tag::B,
+            b"Nil" => Tag::Nil,
+            b"Ref" => Tag::Ref,
+            b"I64" => Tag::I64,
+            b"DT" => Tag::Dt,
+            b"C" => Tag::C,
+            b"TS" => Tag::Ts,
+            b"By" => Tag::By,
+            b"SB" => Tag::Sb,
+            b"U16" => Tag::U16,
+            b"I16" => Tag::I16,
+            b"U32" => Tag::U32,
+            b"U64" => Tag::U64,
+            b"Sg" => Tag::Sg,
+            b"Db" => Tag::Db,
+            b"D" => Tag::D,
+            b"BA" => Tag::Ba,
+            b"G" => Tag::G,
+            b"URI" => Tag::Uri,
+            b"Version" => Tag::Version,
+            b"XD" => Tag::Xd,
+            b"SBK" => Tag::Sbk,
+            b"SS" => Tag::Ss,
+            _ => return None,
+        })
+    }
+}
+
+/// The attributes CLIXML uses: `N` (property / entry name) and `RefId`.
+struct Attrs<'a> {
+    name: Option<Cow<'a, str>>,
+    ref_id: Option<Cow<'a, str>>,
+}
+
+struct Parser<'a, 'l> {
+    xml: quick_xml::Reader<&'a [u8]>,
+    src: &'a str,
+    limits: &'l Limits,
+    objects: HashMap<Cow<'a, str>, Arc<PsObject>>,
+    type_names: HashMap<Cow<'a, str>, Arc<[String]>>,
+    ref_count: usize,
+    text: String,
+}
+
+/// One event, reduced to what the grammar needs outside of text content.
+enum Node<'a> {
+    Start(BytesStart<'a>),
+    Empty(BytesStart<'a>),
+    End(quick_xml::events::BytesEnd<'a>),
+    Eof,
+}
+
+impl<'a, 'l> Parser<'a, 'l> {
+    fn new(src: &'a str, limits: &'l Limits) -> Self {
+        let mut xml = quick_xml::Reader::from_str(src);
+        let config = xml.config_mut();
+        config.trim_text(false);
+        // The grammar below matches every end tag to its start itself.
+        config.check_end_names = false;
+        config.expand_empty_elements = false;
+        Parser {
+            xml,
+            src,
+            limits,
+            objects: HashMap::new(),
+            type_names: HashMap::new(),
+            ref_count: 0,
+            text: String::new(),
+        }
+    }
+
+    fn here(&self) -> (usize, usize) {
+        let offset = usize::try_from(self.xml.buffer_position()).unwrap_or(usize::MAX);
+        line_column(self.src, offset)
+    }
+
+    fn invalid(&self, message: impl Into<String>) -> Error {
+        let (line, column) = self.here();
+        Error::Invalid {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    fn limit(&self, limit: LimitKind, max: usize) -> Error {
+        let (line, column) = self.here();
+        Error::Limit {
+            line,
+            column,
+            limit,
+            max,
+        }
+    }
+
+    fn xml_error(&self, e: quick_xml::Error) -> Error {
+        let offset = usize::try_from(self.xml.error_position()).unwrap_or(usize::MAX);
+        let (line, column) = line_column(self.src, offset);
+        Error::Xml {
+            line,
+            column,
+            message: e.to_string(),
+        }
+    }
+
+    #[inline]
+    fn event(&mut self) -> Result<Event<'a>, Error> {
+        self.xml.read_event().map_err(|e| self.xml_error(e))
+    }
+
+    /// The next markup event, skipping whitespace, comments, processing instructions and the
+    /// XML declaration. Other text here is an error (CLIXML elements hold elements or text,
+    /// never both).
+    #[inline]
+    fn node(&mut self) -> Result<Node<'a>, Error> {
+        loop {
+            match self.event()? {
+                Event::Start(e) => return Ok(Node::Start(e)),
+                Event::Empty(e) => return Ok(Node::Empty(e)),
+                Event::End(e) => return Ok(Node::End(e)),
+                Event::Eof => return Ok(Node::Eof),
+                Event::Text(t) => {
+                    if !t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+                        return Err(self.invalid("unexpected text between elements"));
+                    }
+                }
+                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+                Event::CData(_) | Event::GeneralRef(_) => {
+                    return Err(self.invalid("unexpected text between elements"));
+                }
+                Event::DocType(_) => return Err(self.invalid("DOCTYPE is not allowed")),
+            }
+        }
+    }
+
+    /// Re-borrows a slice of an event (which points into the input) with the input's lifetime.
+    fn input_slice(&self, s: &str) -> Option<&'a str> {
+        let offset = (s.as_ptr() as usize).checked_sub(self.src.as_ptr() as usize)?;
+        self.src.get(offset..offset.checked_add(s.len())?)
+    }
+
+    #[inline]
+    fn attrs(&self, e: &BytesStart<'a>) -> Result<Attrs<'a>, Error> {
+        let mut attrs = Attrs {
+            name: None,
+            ref_id: None,
+        };
+        let raw = e.attributes_raw();
+        if raw.is_empty() {
+            return Ok(attrs);
+        }
+        let Some(raw) = self.input_slice(raw) else {
+            return Err(self.invalid("attributes outside the input"));
+        };
+        let mut iter = quick_xml::events::attributes::Attributes::new(raw, 0);
+        iter.with_checks(false);
+        for attr in iter {
+            let attr = attr.map_err(|e| self.xml_error(e.into()))?;
+            let is_name = match attr.key.as_ref() {
+                "N" => true,
+                "RefId" => false,
+                _ => continue,
+            };
+            let value = match attr.value {
+                // Fast path: no entity, no line end to normalize, no `_x` escape.
+                Cow::Borrowed(v)
+                    if !v
+                        .bytes()
+                        .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n' | b'_')) =>
+                {
+                    Cow::Borrowed(v)
+                }
+                _ => {
+                    let normalized = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| self.xml_error(e))?;
+                    Cow::Owned(decode_string(&normalized).into_owned())
+                }
+            };
+            if is_name {
+                attrs.name = Some(value);
+            } else {
+                attrs.ref_id = Some(value);
+            }
+        }
+        Ok(attrs)
+    }
+
+    fn document(mut self) -> Result<Vec<Value>, Error> {
+        let mut out = Vec::new();
+        let mut in_objs = false;
+        loop {
+            match self.node()? {
+                Node::Eof => {
+                    if in_objs {
+                        return Err(self.invalid("missing </Objs>"));
+                    }
+                    return Ok(out);
+                }
+                Node::End(e) => {
+                    if in_objs && e.name().as_ref() == "Objs" {
+                        // Only trailing whitespace, comments or PIs may follow.
+                        return match self.node()? {
+                            Node::Eof => Ok(out),
+                            _ => Err(self.invalid("content after </Objs>")),
+                        };
+                    }
+                    return Err(
+                        self.invalid(format!("unexpected end tag </{}>", e.name().as_ref()))
+                    );
+                }
+                Node::Start(e) if !in_objs && out.is_empty() && e.name().as_ref() == "Objs" => {
+                    in_objs = true;
+                }
+                Node::Empty(e) if !in_objs && out.is_empty() && e.name().as_ref() == "Objs" => {
+                    return match self.node()? {
+                        Node::Eof => Ok(out),
+                        _ => Err(self.invalid("content after <Objs/>")),
+                    };
+                }
+                Node::Start(e) => {
+                    self.check_len(out.len())?;
+                    let (_, v) = self.value(e, false, 1)?;
+                    out.push(v);
+                }
+                Node::Empty(e) => {
+                    self.check_len(out.len())?;
+                    let (_, v) = self.value(e, true, 1)?;
+                    out.push(v);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn check_len(&self, len: usize) -> Result<(), Error> {
+        if len >= self.limits.max_container_len {
+            return Err(self.limit(LimitKind::ContainerLen, self.limits.max_container_len));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn check_depth(&self, depth: usize) -> Result<(), Error> {
+        if depth > self.limits.max_depth {
+            return Err(self.limit(LimitKind::Depth, self.limits.max_depth));
+        }
+        Ok(())
+    }
+
+    fn count_ref(&mut self) -> Result<(), Error> {
+        self.ref_count += 1;
+        if self.ref_count > self.limits.max_refs {
+            return Err(self.limit(LimitKind::Refs, self.limits.max_refs));
+        }
+        Ok(())
+    }
+
+    /// Reads the text content of the element `tag` up to its end tag, with entities and
+    /// character references resolved and line ends normalized (XML 1.0 §2.11); `_xHHHH_` is
+    /// left for the caller.
+    fn text(&mut self, tag: &str) -> Result<Cow<'a, str>, Error> {
+        let mut first: Option<Cow<'a, str>> = None;
+        let mut owned = false;
+        self.text.clear();
+        loop {
+            match self.event()? {
+                Event::Text(t) => {
+                    let chunk = t.xml10_content();
+                    self.push_text(&mut first, &mut owned, chunk)?;
+                }
+                Event::CData(t) => {
+                    let chunk = t.xml10_content();
+                    self.push_text(&mut first, &mut owned, chunk)?;
+                }
+                Event::GeneralRef(r) => {
+                    let resolved: Cow<'a, str> = match r.resolve_char_ref() {
+                        Ok(Some(ch)) => Cow::Owned(ch.to_string()),
+                        Ok(None) => match quick_xml::escape::resolve_xml_entity(&r) {
+                            Some(s) => Cow::Borrowed(s),
+                            None => {
+                                return Err(self.invalid(format!("unknown entity &{};", &*r)));
+                            }
+                        },
+                        Err(e) => return Err(self.xml_error(e)),
+                    };
+                    self.push_text(&mut first, &mut owned, resolved)?;
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::End(e) => {
+                    if e.name().as_ref() != tag {
+                        return Err(self.invalid(format!(
+                            "expected </{tag}>, found </{}>",
+                            e.name().as_ref()
+                        )));
+                    }
+                    return Ok(if owned {
+                        Cow::Owned(std::mem::take(&mut self.text))
+                    } else {
+                        first.unwrap_or(Cow::Borrowed(""))
+                    });
+                }
+                Event::Start(e) | Event::Empty(e) => {
+                    return Err(self.invalid(format!(
+                        "unexpected element <{}> in <{tag}>",
+                        e.name().as_ref()
+                    )));
+                }
+                Event::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
+                Event::Decl(_) | Event::DocType(_) => {
+                    return Err(self.invalid(format!("unexpected declaration in <{tag}>")));
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn push_text(
+        &mut self,
+        first: &mut Option<Cow<'a, str>>,
+        owned: &mut bool,
+        chunk: Cow<'a, str>,
+    ) -> Result<(), Error> {
+        if *owned {
+            self.text.push_str(&chunk);
+        } else if let Some(prev) = first.take() {
+            self.text.push_str(&prev);
+            self.text.push_str(&chunk);
+            *owned = true;
+        } else {
+            *first = Some(chunk);
+        }
+        let len = if *owned {
+            self.text.len()
+        } else {
+            first.as_ref().map_or(0, |s| s.len())
+        };
+        if len > self.limits.max_string_len {
+            return Err(self.limit(LimitKind::StringLen, self.limits.max_string_len));
+        }
+        Ok(())
+    }
+
+    /// Text of an element that may be empty (`<S/>`).
+    #[inline]
+    fn content(&mut self, tag: &str, empty: bool) -> Result<Cow<'a, str>, Error> {
+        if empty {
+            Ok(Cow::Borrowed(""))
+        } else {
+            self.text(tag)
+        }
+    }
+
+    fn string(&mut self, tag: &str, empty: bool) -> Result<String, Error> {
+        let raw = self.content(tag, empty)?;
+        Ok(match decode_string(&raw) {
+            Cow::Borrowed(s) => s.to_owned(),
+            Cow::Owned(s) => s,
+        })
+    }
+
+    fn number<T: std::str::FromStr>(&mut self, tag: &str, empty: bool) -> Result<T, Error> {
+        let raw = self.content(tag, empty)?;
+        raw.trim_matches(XML_WS)
+            .parse::<T>()
+            .map_err(|_| self.invalid(format!("invalid <{tag}> value {:?}", clip(&raw))))
+    }
+
+    /// Reads one value element whose start tag was just read. Returns its `N` attribute.
+    fn value(
+        &mut self,
+        start: BytesStart<'a>,
+        empty: bool,
+        depth: usize,
+    ) -> Result<(Option<Cow<'a, str>>, Value), Error> {
+        self.check_depth(depth)?;
+        let tag_name = start.name();
+        let tag_str: &str = tag_name.as_ref();
+        let Some(tag) = Tag::of(tag_str.as_bytes()) else {
+            return Err(self.invalid(format!("unknown element <{tag_str}>")));
+        };
+        let attrs = self.attrs(&start)?;
+        let value = match tag {
+            Tag::S => Value::String(self.string("S", empty)?),
+            Tag::I32 => Value::I32(self.number("I32", empty)?),
+            Tag::Obj => Value::Object(self.object(attrs.ref_id.clone(), empty, depth)?),
+            Tag::Nil => {
+                if !empty {
+                    let t = self.text("Nil")?;
+                    if !t.trim_matches(XML_WS).is_empty() {
+                        return Err(self.invalid("<Nil> must be empty"));
+                    }
+                }
+                Value::Null
+            }
+            Tag::Ref => {
+                if !empty {
+                    let t = self.text("Ref")?;
+                    if !t.trim_matches(XML_WS).is_empty() {
+                        return Err(self.invalid("<Ref> must be empty"));
+                    }
+                }
+                let Some(id) = attrs.ref_id.as_deref() else {
+                    return Err(self.invalid("<Ref> without RefId"));
+                };
+                match self.objects.get(id) {
+                    Some(o) => Value::Object(Arc::clone(o)),
+                    None => {
+                        return Err(self.invalid(format!(
+                            "<Ref RefId={:?}> names no earlier <Obj>",
+                            clip(id)
+                        )));
+                    }
+                }
+            }
+            Tag::B => {
+                let raw = self.content("B", empty)?;
+                match raw.trim_matches(XML_WS) {
+                    "true" | "1" => Value::Bool(true),
+                    "false" | "0" => Value::Bool(false),
+                    other => {
+                        return Err(self.invalid(format!("invalid <B> value {:?}", clip(other))));
+                    }
+                }
+            }
+            Tag::C => Value::Char(self.number("C", empty)?),
+            Tag::Dt => Value::DateTime(DateTime(self.trimmed("DT", empty)?)),
+            Tag::Ts => Value::Duration(Duration(self.trimmed("TS", empty)?)),
+            Tag::By => Value::U8(self.number("By", empty)?),
+            Tag::Sb => Value::I8(self.number("SB", empty)?),
+            Tag::U16 => Value::U16(self.number("U16", empty)?),
+            Tag::I16 => Value::I16(self.number("I16", empty)?),
+            Tag::U32 => Value::U32(self.number("U32", empty)?),
+            Tag::U64 => Value::U64(self.number("U64", empty)?),
+            Tag::I64 => Value::I64(self.number("I64", empty)?),
+            Tag::Sg => {
+                let raw = self.content("Sg", empty)?;
+                match crate::float::parse_f32(&raw) {
+                    Some(v) => Value::Float(v),
+                    None => {
+                        return Err(self.invalid(format!("invalid <Sg> value {:?}", clip(&raw))));
+                    }
+                }
+            }
+            Tag::Db => {
+                let raw = self.content("Db", empty)?;
+                match crate::float::parse_f64(&raw) {
+                    Some(v) => Value::Double(v),
+                    None => {
+                        return Err(self.invalid(format!("invalid <Db> value {:?}", clip(&raw))));
+                    }
+                }
+            }
+            Tag::D => {
+                let text = self.trimmed("D", empty)?;
+                if !crate::value::is_decimal_text(&text) {
+                    return Err(self.invalid(format!("invalid <D> value {:?}", clip(&text))));
+                }
+                Value::Decimal(Decimal(text))
+            }
+            Tag::Ba => Value::Bytes(self.base64("BA", empty)?),
+            Tag::Ss => Value::SecureString(self.base64("SS", empty)?),
+            Tag::G => {
+                let raw = self.content("G", empty)?;
+                match uuid::Uuid::try_parse(raw.trim_matches(XML_WS)) {
+                    Ok(g) => Value::Guid(g),
+                    Err(_) => {
+                        return Err(self.invalid(format!("invalid <G> value {:?}", clip(&raw))));
+                    }
+                }
+            }
+            Tag::Uri => Value::Uri(self.string("URI", empty)?),
+            Tag::Version => {
+                let raw = self.content("Version", empty)?;
+                match raw.trim_matches(XML_WS).parse::<Version>() {
+                    Ok(v) => Value::Version(v),
+                    Err(_) => {
+                        return Err(
+                            self.invalid(format!("invalid <Version> value {:?}", clip(&raw)))
+                        );
+                    }
+                }
+            }
+            Tag::Xd => Value::XmlDocument(self.string("XD", empty)?),
+            Tag::Sbk => Value::ScriptBlock(self.string("SBK", empty)?),
+        };
+        Ok((attrs.name, value))
+    }
+
+    fn trimmed(&mut self, tag: &str, empty: bool) -> Result<String, Error> {
+        let raw = self.content(tag, empty)?;
+        Ok(raw.trim_matches(XML_WS).to_owned())
+    }
+
+    fn base64(&mut self, tag: &str, empty: bool) -> Result<Vec<u8>, Error> {
+        let raw = self.content(tag, empty)?;
+        let compact: Cow<'_, str> = if raw.bytes().any(|b| XML_WS.contains(&char::from(b))) {
+            Cow::Owned(raw.chars().filter(|c| !XML_WS.contains(c)).collect())
+        } else {
+            Cow::Borrowed(&raw)
+        };
+        base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|_| self.invalid(format!("invalid base64 in <{tag}>")))
+    }
+
+    /// Reads `<Obj>` after its start tag (MS-PSRP 2.2.5.2).
+    fn object(
+        &mut self,
+        ref_id: Option<Cow<'a, str>>,
+        empty: bool,
+        depth: usize,
+    ) -> Result<Arc<PsObject>, Error> {
+        let mut obj = PsObject::default();
+        if !empty {
+            loop {
+                let (start, is_empty) = match self.node()? {
+                    Node::Start(e) => (e, false),
+                    Node::Empty(e) => (e, true),
+                    Node::End(e) => {
+                        if e.name().as_ref() != "Obj" {
+                            return Err(self.invalid(format!(
+                                "expected </Obj>, found </{}>",
+                                e.name().as_ref()
+                            )));
+                        }
+                        break;
+                    }
+                    Node::Eof => return Err(self.invalid("missing </Obj>")),
+                };
+                let name = start.name();
+                match name.as_ref() {
+                    "TN" => {
+                        let attrs = self.attrs(&start)?;
+                        let names = self.type_name_list(is_empty)?;
+                        if let Some(id) = attrs.ref_id {
+                            self.count_ref()?;
+                            self.type_names.insert(id, Arc::clone(&names));
+                        }
+                        self.set_once(&mut obj.type_names, names, "TN")?;
+                    }
+                    "TNRef" => {
+                        let attrs = self.attrs(&start)?;
+                        if !is_empty {
+                            self.expect_end("TNRef")?;
+                        }
+                        let Some(id) = attrs.ref_id.as_deref() else {
+                            return Err(self.invalid("<TNRef> without RefId"));
+                        };
+                        let Some(names) = self.type_names.get(id).cloned() else {
+                            return Err(self.invalid(format!(
+                                "<TNRef RefId={:?}> names no earlier <TN>",
+                                clip(id)
+                            )));
+                        };
+                        self.set_once(&mut obj.type_names, names, "TN")?;
+                    }
+                    "ToString" => {
+                        let s = self.string("ToString", is_empty)?;
+                        self.set_once(&mut obj.to_string, s, "ToString")?;
+                    }
+                    "Props" => {
+                        if !obj.adapted.is_empty() {
+                            return Err(self.invalid("more than one <Props>"));
+                        }
+                        obj.adapted = self.properties("Props", is_empty, depth + 1)?;
+                    }
+                    "MS" => {
+                        if !obj.extended.is_empty() {
+                            return Err(self.invalid("more than one <MS>"));
+                        }
+                        obj.extended = self.properties("MS", is_empty, depth + 1)?;
+                    }
+                    "LST" | "IE" | "STK" | "QUE" => {
+                        let kind = match name.as_ref() {
+                            "LST" => ListKind::List,
+                            "IE" => ListKind::Enumerable,
+                            "STK" => ListKind::Stack,
+                            _ => ListKind::Queue,
+                        };
+                        let tag: &'static str = match kind {
+                            ListKind::List => "LST",
+                            ListKind::Enumerable => "IE",
+                            ListKind::Stack => "STK",
+                            ListKind::Queue => "QUE",
+                        };
+                        let items = self.list(tag, is_empty, depth + 1)?;
+                        self.set_content(&mut obj, ObjContent::List(kind, items))?;
+                    }
+                    "DCT" => {
+                        let entries = self.dict(is_empty, depth + 1)?;
+                        self.set_content(&mut obj, ObjContent::Dict(entries))?;
+                    }
+                    _ => {
+                        let (_, v) = self.value(start, is_empty, depth + 1)?;
+                        self.set_content(&mut obj, ObjContent::Value(v))?;
+                    }
+                }
+            }
+        }
+        let obj = Arc::new(obj);
+        if let Some(id) = ref_id {
+            self.count_ref()?;
+            // A later definition of the same RefId wins: concatenated PSRP messages each
+            // number their objects from 0.
+            self.objects.insert(id, Arc::clone(&obj));
+        }
+        Ok(obj)
+    }
+
+    fn set_once<T>(&self, slot: &mut Option<T>, value: T, what: &str) -> Result<(), Error> {
+        if slot.is_some() {
+            return Err(self.invalid(format!("more than one <{what}> in <Obj>")));
+        }
+        *slot = Some(value);
+        Ok(())
+    }
+
+    fn set_content(&self, obj: &mut PsObject, content: ObjContent) -> Result<(), Error> {
+        if !matches!(obj.content, ObjContent::None) {
+            return Err(self.invalid("<Obj> holds more than one value or container"));
+        }
+        obj.content = content;
+        Ok(())
+    }
+
+    fn expect_end(&mut self, tag: &str) -> Result<(), Error> {
+        match self.node()? {
+            Node::End(e) if e.name().as_ref() == tag => Ok(()),
+            _ => Err(self.invalid(format!("expected </{tag}>"))),
+        }
+    }
+
+    /// `<TN><T>…</T>…</TN>` (MS-PSRP 2.2.5.2.3).
+    fn type_name_list(&mut self, empty: bool) -> Result<Arc<[String]>, Error> {
+        let mut names = Vec::new();
+        if !empty {
+            loop {
+                match self.node()? {
+                    Node::Start(e) if e.name().as_ref() == "T" => {
+                        self.check_len(names.len())?;
+                        names.push(self.string("T", false)?);
+                    }
+                    Node::Empty(e) if e.name().as_ref() == "T" => {
+                        self.check_len(names.len())?;
+                        names.push(String::new());
+                    }
+                    Node::End(e) if e.name().as_ref() == "TN" => break,
+                    Node::Eof => return Err(self.invalid("missing </TN>")),
+                    _ => return Err(self.invalid("<TN> may hold only <T> elements")),
+                }
+            }
+        }
+        Ok(names.into())
+    }
+
+    /// Children of `<Props>`/`<MS>`: values with an `N` attribute (2.2.5.2.4-5).
+    fn properties(
+        &mut self,
+        tag: &'static str,
+        empty: bool,
+        depth: usize,
+    ) -> Result<Vec<Property>, Error> {
+        let mut props = Vec::new();
+        if empty {
+            return Ok(props);
+        }
+        self.check_depth(depth)?;
+        loop {
+            let (start, is_empty) = match self.node()? {
+                Node::Start(e) => (e, false),
+                Node::Empty(e) => (e, true),
+                Node::End(e) if e.name().as_ref() == tag => return Ok(props),
+                Node::End(e) => {
+                    return Err(
+                        self.invalid(format!("expected </{tag}>, found </{}>", e.name().as_ref()))
+                    );
+                }
+                Node::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
+            };
+            self.check_len(props.len())?;
+            let (name, value) = self.value(start, is_empty, depth + 1)?;
+            let Some(name) = name else {
+                return Err(self.invalid(format!("property in <{tag}> without N attribute")));
+            };
+            props.push(Property {
+                name: name.into_owned(),
+                value,
+            });
+        }
+    }
+
+    /// Children of `<LST>`/`<IE>`/`<STK>`/`<QUE>` (2.2.5.2.6.1-3).
+    fn list(&mut self, tag: &'static str, empty: bool, depth: usize) -> Result<Vec<Value>, Error> {
+        let mut items = Vec::new();
+        if empty {
+            return Ok(items);
+        }
+        self.check_depth(depth)?;
+        loop {
+            let (start, is_empty) = match self.node()? {
+                Node::Start(e) => (e, false),
+                Node::Empty(e) => (e, true),
+                Node::End(e) if e.name().as_ref() == tag => return Ok(items),
+                Node::End(e) => {
+                    return Err(
+                        self.invalid(format!("expected </{tag}>, found </{}>", e.name().as_ref()))
+                    );
+                }
+                Node::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
+            };
+            self.check_len(items.len())?;
+            let (_, value) = self.value(start, is_empty, depth + 1)?;
+            items.push(value);
+        }
+    }
+
+    /// `<DCT><En><… N="Key">…<… N="Value">…</En>…</DCT>` (2.2.5.2.6.4).
+    fn dict(&mut self, empty: bool, depth: usize) -> Result<Vec<(Value, Value)>, Error> {
+        let mut entries = Vec::new();
+        if empty {
+            return Ok(entries);
+        }
+        self.check_depth(depth)?;
+        loop {
+            match self.node()? {
+                Node::Start(e) if e.name().as_ref() == "En" => {
+                    self.check_len(entries.len())?;
+                    let mut key = None;
+                    let mut value = None;
+                    loop {
+                        let (start, is_empty) = match self.node()? {
+                            Node::Start(e) => (e, false),
+                            Node::Empty(e) => (e, true),
+                            Node::End(e) if e.name().as_ref() == "En" => break,
+                            _ => return Err(self.invalid("malformed <En>")),
+                        };
+                        let (name, v) = self.value(start, is_empty, depth + 1)?;
+                        match name.as_deref() {
+                            Some("Key") if key.is_none() => key = Some(v),
+                            Some("Value") if value.is_none() => value = Some(v),
+                            _ => {
+                                return Err(self.invalid(
+                                    "<En> children must be one N=\"Key\" and one N=\"Value\"",
+                                ));
+                            }
+                        }
+                    }
+                    match (key, value) {
+                        (Some(k), Some(v)) => entries.push((k, v)),
+                        _ => return Err(self.invalid("<En> without Key or Value")),
+                    }
+                }
+                Node::End(e) if e.name().as_ref() == "DCT" => return Ok(entries),
+                Node::Eof => return Err(self.invalid("missing </DCT>")),
+                _ => return Err(self.invalid("<DCT> may hold only <En> elements")),
+            }
+        }
+    }
+}
+
+const XML_WS: &[char] = &[' ', '\t', '\r', '\n'];
+
+/// At most 40 characters of untrusted text, for error messages.
+fn clip(s: &str) -> &str {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => s.get(..i).unwrap_or(s),
+        None => s,
+    }
+}
