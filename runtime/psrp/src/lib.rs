@@ -7,6 +7,7 @@ pub use psremote_clixml as clixml;
 mod command;
 mod error;
 mod event;
+mod fragment;
 mod message;
 mod obj;
 mod types;
@@ -14,6 +15,10 @@ mod types;
 pub use command::{Argument, Command, PipelineResultTypes, PowerShell};
 pub use error::{Error, FragmentError};
 pub use event::{Event, Payload, StreamKind};
+pub use fragment::{
+    DEFAULT_ENVELOPE_OVERHEAD, DefragmentLimits, Defragmenter, FLAG_END, FLAG_START,
+    FRAGMENT_HEADER_LEN, Fragment, FragmentRef, Fragmenter, max_payload_for_envelope,
+};
 pub use message::{Destination, HEADER_LEN, Message, MessageType, UTF8_BOM};
 pub use types::{
     ApartmentState, CommandTypes, HostInfo, PSInvocationState, PSThreadOptions, ProtocolVersion,
