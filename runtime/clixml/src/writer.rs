@@ -84,8 +84,22 @@ impl<'v> Writer<'v> {
         self.out.push('>');
     }
 
+    /// `<tag/>` as .NET's XmlWriter writes an empty element.
+    #[inline]
+    fn empty(&mut self, tag: &str, name: Option<&str>) {
+        self.out.push('<');
+        self.out.push_str(tag);
+        if let Some(n) = name {
+            self.out.push_str(" N=\"");
+            encode_into(&mut self.out, n, true);
+            self.out.push('"');
+        }
+        self.out.push_str(" />");
+    }
+
     #[inline]
     fn text_elem(&mut self, tag: &str, name: Option<&str>, text: &str) {
+        // Windows writes an empty string as `<S></S>` (not `<S />`): the recordings show it.
         self.open(tag, name);
         encode_into(&mut self.out, text, false);
         self.close(tag);
@@ -100,15 +114,7 @@ impl<'v> Writer<'v> {
 
     fn value(&mut self, value: &'v Value, name: Option<&str>) {
         match value {
-            Value::Null => {
-                self.out.push_str("<Nil");
-                if let Some(n) = name {
-                    self.out.push_str(" N=\"");
-                    encode_into(&mut self.out, n, true);
-                    self.out.push('"');
-                }
-                self.out.push_str(" />");
-            }
+            Value::Null => self.empty("Nil", name),
             Value::String(s) => self.text_elem("S", name, s),
             Value::Char(c) => self.display_elem("C", name, c),
             Value::Bool(b) => self.open_text("B", name, if *b { "true" } else { "false" }),
@@ -201,12 +207,17 @@ impl<'v> Writer<'v> {
                     ListKind::Stack => "STK",
                     ListKind::Queue => "QUE",
                 };
-                self.open(tag, None);
-                for item in items {
-                    self.value(item, None);
+                if items.is_empty() {
+                    self.empty(tag, None);
+                } else {
+                    self.open(tag, None);
+                    for item in items {
+                        self.value(item, None);
+                    }
+                    self.close(tag);
                 }
-                self.close(tag);
             }
+            ObjContent::Dict(entries) if entries.is_empty() => self.empty("DCT", None),
             ObjContent::Dict(entries) => {
                 self.out.push_str("<DCT>");
                 for (k, v) in entries {
