@@ -1,6 +1,13 @@
 //! The `psremote` command line.
 
+mod args;
+mod literal;
+mod render;
+
+use clap::Parser;
+
 fn main() {
-    eprintln!("psremote: not yet implemented");
+    let cli = args::Cli::parse();
+    eprintln!("psremote: {:?} not yet implemented", cli.command);
     std::process::exit(2);
 }
