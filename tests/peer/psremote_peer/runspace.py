@@ -30,6 +30,7 @@ from psrpcore import (
     ResetRunspaceStateEvent,
     ServerPipeline,
     ServerRunspacePool,
+    SessionCapabilityEvent,
     SetMaxRunspacesEvent,
     SetMinRunspacesEvent,
     StreamType,
@@ -296,7 +297,8 @@ class PoolHost:
                     break  # not worth a tiny split; the rest goes in the next response
             frag = msg.fragment(room)
             data = psrpcore._payload.create_fragment(frag.object_id, frag.fragment_id, bytes(frag.data), frag.end)
-            data = self._apply_fragment_knobs(data)
+            if target is not None:
+                data = self._apply_fragment_knobs(data)
             out.append((data, msg.stream_type))
             self.backlog[target] -= len(frag.data)
             if budget is not None:
@@ -305,6 +307,17 @@ class PoolHost:
                 q.popleft()
         if out:
             self.cond.notify_all()
+        return out
+
+    def take_leading(self, target: uuid.UUID | None, message_types: set[t.Any]) -> list[bytes]:
+        """Whole fragments of the queued messages at the head while their type is in the set."""
+        out = []
+        q = self.queues.get(target)
+        while q and q[0].message_type in message_types:
+            msg = q.popleft()
+            self.backlog[target] -= len(msg)
+            frag = msg.fragment(len(msg))
+            out.append(psrpcore._payload.create_fragment(frag.object_id, frag.fragment_id, bytes(frag.data), True))
         return out
 
     def _apply_fragment_knobs(self, data: bytes) -> bytes:
@@ -351,8 +364,12 @@ class PoolHost:
     def _handle(self, event: t.Any) -> None:
         if isinstance(event, InitRunspacePoolEvent):
             self.runspace = self.engine.new_runspace(self.configuration, self.pool.application_arguments)
+        elif isinstance(event, SessionCapabilityEvent) and self.pool.state == RunspacePoolState.Connecting:
+            # A reconnecting client gets the server's SESSION_CAPABILITY too, as Windows sends it
+            # (psrpcore only answers it on open).
+            self.pool.prepare_message(self.pool.our_capability)
         elif isinstance(event, ConnectRunspacePoolEvent):
-            pass  # the pool answers with RUNSPACEPOOL_INIT_DATA + APPLICATION_PRIVATE_DATA
+            pass  # the pool answers with RUNSPACEPOOL_INIT_DATA, APPLICATION_PRIVATE_DATA, RUNSPACEPOOL_STATE
         elif isinstance(event, (CreatePipelineEvent, GetCommandMetadataEvent)):
             self._start(event)
         elif isinstance(event, PipelineInputEvent):

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
 from psrpcore import StreamType
+from psrpcore.types import PSRPMessageType
 
 from . import auth, soap
 from .knobs import KnobError, Knobs
@@ -622,9 +623,10 @@ class Handler(BaseHTTPRequestHandler):
         host.prepare_connect()
         self._feed(host, _b64(soap.el_text(cx)))
         with host.lock:
-            frags = host.take(None, None)
+            # Windows answers SESSION_CAPABILITY + RUNSPACEPOOL_INIT_DATA inline; the rest comes by Receive.
+            frags = host.take_leading(None, {PSRPMessageType.SessionCapability, PSRPMessageType.RunspacePoolInitData})
         shell.state = "Connected"
-        payload = base64.b64encode(b"".join(d for d, _ in frags)).decode()
+        payload = base64.b64encode(b"".join(frags)).decode()
         return soap.response(
             req, soap.NS_SHELL + "/ConnectResponse",
             f"<rsp:ConnectResponse><rsp:InputStreams>{shell.input_streams}</rsp:InputStreams>"

@@ -53,7 +53,10 @@ class StandinEngine:
             if lname == "get-date":
                 ctx.write_output(datetime.datetime(2024, 1, 2, 3, 4, 5))
             elif lname == "write-output":
-                ctx.write_output(params.get("inputobject", params.get(None)))
+                if "inputobject" in params or None in params:
+                    ctx.write_output(params.get("inputobject", params.get(None)))
+                for item in ctx.input():
+                    ctx.write_output(item)
             elif lname == "write-warning":
                 ctx.write_warning(str(params.get("message", params.get(None))))
             elif lname == "write-verbose":

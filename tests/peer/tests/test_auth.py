@@ -1,0 +1,140 @@
+"""Authentication and message encryption, as a default Windows host enforces them."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import requests
+from pypsrp.exceptions import AuthenticationError, WSManFaultError
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.wsman import WSMan
+
+from conftest import PASSWORD, USER
+from helpers import RecordingProxy
+
+
+def run_echo(wsman: WSMan, text: str = "hello", configuration: str = "Microsoft.PowerShell") -> list:
+    with RunspacePool(wsman, configuration_name=configuration) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Write-Output").add_parameter("InputObject", text)
+        out = ps.invoke()
+        assert not ps.had_errors, ps.streams.error
+        return out
+
+
+def test_ntlm_with_message_encryption_over_http(peer):
+    assert run_echo(peer.wsman("ntlm")) == ["hello"]
+
+
+def test_negotiate_over_http(peer):
+    assert run_echo(peer.wsman("negotiate")) == ["hello"]
+
+
+def test_encrypted_wire_carries_no_plaintext(peer):
+    proxy = RecordingProxy(peer.port)
+    try:
+        marker = "Sekrit-Marker-4711"
+        w = WSMan("127.0.0.1", port=proxy.port, username=USER, password=PASSWORD, auth="ntlm", ssl=False,
+                  operation_timeout=5, read_timeout=15)
+        assert run_echo(w, marker) == [marker]
+    finally:
+        proxy.close()
+    wire = bytes(proxy.client_bytes) + bytes(proxy.server_bytes)
+    assert b"multipart/encrypted" in wire
+    assert b"application/HTTP-SPNEGO-session-encrypted" in wire
+    for plain in (marker.encode(), b"<Obj", b"creationXml", b"s:Envelope", b"Write-Output"):
+        assert plain not in wire, plain
+
+
+def test_unencrypted_ntlm_refused_over_http(peer):
+    w = peer.wsman("ntlm", encryption="never")
+    with pytest.raises(WSManFaultError) as e:  # HTTP 500 with a WSManFault body
+        run_echo(w)
+    assert e.value.code == 2150859176
+
+
+def test_unencrypted_ntlm_allowed_when_configured(open_peer):
+    assert run_echo(open_peer.wsman("ntlm", encryption="never")) == ["hello"]
+
+
+def test_basic_over_http_refused_by_default(peer):
+    with pytest.raises(AuthenticationError):
+        run_echo(peer.wsman("basic", encryption="never"))
+
+
+def test_basic_over_http_with_allow_unencrypted(open_peer):
+    assert run_echo(open_peer.wsman("basic", encryption="never")) == ["hello"]
+
+
+def test_basic_over_https(peer):
+    assert run_echo(peer.wsman("basic", https=True)) == ["hello"]
+
+
+def test_ntlm_over_https(peer):
+    assert run_echo(peer.wsman("ntlm", https=True)) == ["hello"]
+
+
+@pytest.mark.parametrize("auth", ["basic", "ntlm"])
+def test_wrong_password_gets_401(peer, auth):
+    w = peer.wsman(auth, https=True, password="wrong")
+    with pytest.raises(AuthenticationError):
+        run_echo(w)
+
+
+def test_unknown_user_gets_401(peer):
+    with pytest.raises(AuthenticationError):
+        run_echo(peer.wsman("ntlm", username="nobody"))
+
+
+def test_client_certificate_over_https(peer):
+    assert run_echo(peer.wsman("certificate", https=True)) == ["hello"]
+
+
+def test_certificate_profile_without_a_certificate_gets_401(peer):
+    r = requests.post(f"https://127.0.0.1:{peer.https_port}/wsman", data=b"<x/>", verify=peer.ready["ca_file"],
+                      headers={"Authorization": "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/mutual",
+                               "Content-Type": "application/soap+xml;charset=UTF-8"}, timeout=10)
+    assert r.status_code == 401
+
+
+def test_no_credentials_get_401_with_challenges(peer):
+    r = requests.post(f"http://127.0.0.1:{peer.port}/wsman", data=b"<x/>", timeout=10,
+                      headers={"Content-Type": "application/soap+xml;charset=UTF-8"})
+    assert r.status_code == 401
+    challenges = r.headers.get("WWW-Authenticate", "")
+    assert "Negotiate" in challenges
+    assert "Basic" not in challenges  # not offered over HTTP while AllowUnencrypted is false
+    r = requests.post(f"https://127.0.0.1:{peer.https_port}/wsman", data=b"<x/>", timeout=10,
+                      verify=peer.ready["ca_file"], headers={"Content-Type": "application/soap+xml;charset=UTF-8"})
+    assert r.status_code == 401
+    assert "Basic" in r.headers.get("WWW-Authenticate", "")
+
+
+def test_restricted_account_denied_on_default_configuration(peer):
+    w = peer.wsman("ntlm", username="restricted", password=peer.ready["users"]["restricted"])
+    with pytest.raises(WSManFaultError) as e:
+        run_echo(w)
+    assert e.value.code == 5
+
+
+def test_restricted_account_on_restricted_configuration(peer):
+    w = peer.wsman("ntlm", username="restricted", password=peer.ready["users"]["restricted"])
+    assert run_echo(w, configuration="Restricted") == ["hello"]
+
+
+def kerberos_reason() -> str | None:
+    if not os.path.exists("/usr/sbin/krb5kdc"):
+        return "the MIT KDC (Debian krb5-kdc) is not installed; run tests/peer/setup.sh"
+    try:
+        import gssapi  # noqa: F401
+    except Exception:
+        return "python-gssapi is not installed in the venv (needs libkrb5-dev); run tests/peer/setup.sh"
+    return None
+
+
+@pytest.mark.skipif(kerberos_reason() is not None, reason=str(kerberos_reason()))
+def test_kerberos(kerberos_peer):
+    w = kerberos_peer.wsman("kerberos", username=f"{USER}@{kerberos_peer.ready['kerberos']['realm']}",
+                            hostname_override="localhost")
+    assert run_echo(w) == ["hello"]
