@@ -496,6 +496,6 @@ mod tests {
     fn chars_outside_the_bmp_become_strings() {
         assert_eq!('a'.to_value(), Value::Char(97));
         assert_eq!('\u{1F600}'.to_value(), Value::String("\u{1F600}".into()));
-        assert_eq!(char::from_value(&Value::Char(0xD800)).is_err(), true);
+        assert!(char::from_value(&Value::Char(0xD800)).is_err());
     }
 }

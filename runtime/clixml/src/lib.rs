@@ -7,6 +7,8 @@
 //! assert_eq!(to_string(&values[0]), "<S>a_x000A_b</S>");
 //! ```
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod convert;
 mod error;
 pub mod escape;

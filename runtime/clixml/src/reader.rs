@@ -140,6 +140,10 @@ struct Parser<'a, 'l> {
     type_names: HashMap<Cow<'a, str>, Arc<[String]>>,
     ref_count: usize,
     text: String,
+    /// Where the last event began: structural errors point there.
+    event_start: u64,
+    /// Where the current element's text began: errors in a value's text point there.
+    value_start: u64,
 }
 
 /// One event, reduced to what the grammar needs outside of text content.
@@ -166,16 +170,29 @@ impl<'a, 'l> Parser<'a, 'l> {
             type_names: HashMap::new(),
             ref_count: 0,
             text: String::new(),
+            event_start: 0,
+            value_start: 0,
         }
     }
 
     fn here(&self) -> (usize, usize) {
-        let offset = usize::try_from(self.xml.buffer_position()).unwrap_or(usize::MAX);
+        let offset = usize::try_from(self.event_start).unwrap_or(usize::MAX);
         line_column(self.src, offset)
     }
 
     fn invalid(&self, message: impl Into<String>) -> Error {
         let (line, column) = self.here();
+        Error::Invalid {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// An error in the text of the current value.
+    fn invalid_value(&self, message: impl Into<String>) -> Error {
+        let offset = usize::try_from(self.value_start).unwrap_or(usize::MAX);
+        let (line, column) = line_column(self.src, offset);
         Error::Invalid {
             line,
             column,
@@ -205,6 +222,7 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     #[inline]
     fn event(&mut self) -> Result<Event<'a>, Error> {
+        self.event_start = self.xml.buffer_position();
         self.xml.read_event().map_err(|e| self.xml_error(e))
     }
 
@@ -463,7 +481,7 @@ impl<'a, 'l> Parser<'a, 'l> {
         let raw = self.content(tag, empty)?;
         raw.trim_matches(XML_WS)
             .parse::<T>()
-            .map_err(|_| self.invalid(format!("invalid <{tag}> value {:?}", clip(&raw))))
+            .map_err(|_| self.invalid_value(format!("invalid <{tag}> value {:?}", clip(&raw))))
     }
 
     /// Reads one value element whose start tag was just read. Returns its `N` attribute.
@@ -480,6 +498,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             return Err(self.invalid(format!("unknown element <{tag_str}>")));
         };
         let attrs = self.attrs(&start)?;
+        self.value_start = self.xml.buffer_position();
         let value = match tag {
             Tag::S => Value::String(self.string("S", empty)?),
             Tag::I32 => Value::I32(self.number("I32", empty)?),
@@ -488,7 +507,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                 if !empty {
                     let t = self.text("Nil")?;
                     if !t.trim_matches(XML_WS).is_empty() {
-                        return Err(self.invalid("<Nil> must be empty"));
+                        return Err(self.invalid_value("<Nil> must be empty"));
                     }
                 }
                 Value::Null
@@ -497,7 +516,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                 if !empty {
                     let t = self.text("Ref")?;
                     if !t.trim_matches(XML_WS).is_empty() {
-                        return Err(self.invalid("<Ref> must be empty"));
+                        return Err(self.invalid_value("<Ref> must be empty"));
                     }
                 }
                 let Some(id) = attrs.ref_id.as_deref() else {
@@ -519,7 +538,9 @@ impl<'a, 'l> Parser<'a, 'l> {
                     "true" | "1" => Value::Bool(true),
                     "false" | "0" => Value::Bool(false),
                     other => {
-                        return Err(self.invalid(format!("invalid <B> value {:?}", clip(other))));
+                        return Err(
+                            self.invalid_value(format!("invalid <B> value {:?}", clip(other)))
+                        );
                     }
                 }
             }
@@ -538,7 +559,9 @@ impl<'a, 'l> Parser<'a, 'l> {
                 match crate::float::parse_f32(&raw) {
                     Some(v) => Value::Float(v),
                     None => {
-                        return Err(self.invalid(format!("invalid <Sg> value {:?}", clip(&raw))));
+                        return Err(
+                            self.invalid_value(format!("invalid <Sg> value {:?}", clip(&raw)))
+                        );
                     }
                 }
             }
@@ -547,14 +570,16 @@ impl<'a, 'l> Parser<'a, 'l> {
                 match crate::float::parse_f64(&raw) {
                     Some(v) => Value::Double(v),
                     None => {
-                        return Err(self.invalid(format!("invalid <Db> value {:?}", clip(&raw))));
+                        return Err(
+                            self.invalid_value(format!("invalid <Db> value {:?}", clip(&raw)))
+                        );
                     }
                 }
             }
             Tag::D => {
                 let text = self.trimmed("D", empty)?;
                 if !crate::value::is_decimal_text(&text) {
-                    return Err(self.invalid(format!("invalid <D> value {:?}", clip(&text))));
+                    return Err(self.invalid_value(format!("invalid <D> value {:?}", clip(&text))));
                 }
                 Value::Decimal(Decimal(text))
             }
@@ -565,7 +590,9 @@ impl<'a, 'l> Parser<'a, 'l> {
                 match uuid::Uuid::try_parse(raw.trim_matches(XML_WS)) {
                     Ok(g) => Value::Guid(g),
                     Err(_) => {
-                        return Err(self.invalid(format!("invalid <G> value {:?}", clip(&raw))));
+                        return Err(
+                            self.invalid_value(format!("invalid <G> value {:?}", clip(&raw)))
+                        );
                     }
                 }
             }
@@ -576,7 +603,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                     Ok(v) => Value::Version(v),
                     Err(_) => {
                         return Err(
-                            self.invalid(format!("invalid <Version> value {:?}", clip(&raw)))
+                            self.invalid_value(format!("invalid <Version> value {:?}", clip(&raw)))
                         );
                     }
                 }
@@ -589,7 +616,7 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     fn trimmed(&mut self, tag: &str, empty: bool) -> Result<String, Error> {
         let raw = self.content(tag, empty)?;
-        Ok(raw.trim_matches(XML_WS).to_owned())
+        Ok(decode_string(raw.trim_matches(XML_WS)).into_owned())
     }
 
     fn base64(&mut self, tag: &str, empty: bool) -> Result<Vec<u8>, Error> {
@@ -601,7 +628,7 @@ impl<'a, 'l> Parser<'a, 'l> {
         };
         base64::engine::general_purpose::STANDARD
             .decode(compact.as_bytes())
-            .map_err(|_| self.invalid(format!("invalid base64 in <{tag}>")))
+            .map_err(|_| self.invalid_value(format!("invalid base64 in <{tag}>")))
     }
 
     /// Reads `<Obj>` after its start tag (MS-PSRP 2.2.5.2).
@@ -779,6 +806,18 @@ impl<'a, 'l> Parser<'a, 'l> {
                 Node::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
             };
             self.check_len(props.len())?;
+            if start.name().as_ref() == "MS" {
+                // A property set nested in <MS> (MS-PSRP 2.2.5.2.9).
+                let Some(name) = self.attrs(&start)?.name else {
+                    return Err(self.invalid("property set <MS> without N attribute"));
+                };
+                let members = self.properties("MS", is_empty, depth + 1)?;
+                props.push(Property {
+                    name: name.into_owned(),
+                    value: crate::value::property_set(members),
+                });
+                continue;
+            }
             let (name, value) = self.value(start, is_empty, depth + 1)?;
             let Some(name) = name else {
                 return Err(self.invalid(format!("property in <{tag}> without N attribute")));

@@ -364,3 +364,28 @@ impl From<PsObject> for Value {
         Value::object(o)
     }
 }
+
+/// The type name marking a property set (MS-PSRP 2.2.5.2.9: an `<MS N="…">` nested in `<MS>`).
+/// A property set is modelled as a property whose value is an object with exactly this type
+/// name and the set's members as extended properties. `#` cannot start a .NET type name, so
+/// no real object is mistaken for one.
+pub const PROPERTY_SET_TYPE_NAME: &str = "#PropertySet";
+
+/// A property set value holding `members`.
+pub fn property_set(members: Vec<Property>) -> Value {
+    Value::object(PsObject {
+        type_names: Some(Arc::from([PROPERTY_SET_TYPE_NAME.to_owned()])),
+        extended: members,
+        ..PsObject::default()
+    })
+}
+
+/// The members of a property set value, if `v` is one.
+pub fn as_property_set(v: &Value) -> Option<&[Property]> {
+    let o = v.as_object()?;
+    let is_set = o.type_names() == [PROPERTY_SET_TYPE_NAME]
+        && o.to_string.is_none()
+        && matches!(o.content, ObjContent::None)
+        && o.adapted.is_empty();
+    is_set.then_some(o.extended.as_slice())
+}

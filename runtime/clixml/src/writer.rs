@@ -241,7 +241,16 @@ impl<'v> Writer<'v> {
     fn props(&mut self, tag: &str, props: &'v [Property]) {
         self.open(tag, None);
         for p in props {
-            self.value(&p.value, Some(&p.name));
+            match crate::value::as_property_set(&p.value) {
+                Some(members) => {
+                    self.open("MS", Some(&p.name));
+                    for m in members {
+                        self.value(&m.value, Some(&m.name));
+                    }
+                    self.close("MS");
+                }
+                None => self.value(&p.value, Some(&p.name)),
+            }
         }
         self.close(tag);
     }

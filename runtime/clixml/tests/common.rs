@@ -68,13 +68,17 @@ fn payloads(envelope: &str) -> Vec<Vec<u8>> {
                 rest = after;
                 continue;
             }
-            let Some(gt) = envelope[after..].find('>') else { break };
+            let Some(gt) = envelope[after..].find('>') else {
+                break;
+            };
             let body_start = after + gt + 1;
             if envelope.as_bytes().get(body_start - 2) == Some(&b'/') {
                 rest = body_start;
                 continue;
             }
-            let Some(end) = envelope[body_start..].find(&close) else { break };
+            let Some(end) = envelope[body_start..].find(&close) else {
+                break;
+            };
             let b64: String = envelope[body_start..body_start + end]
                 .chars()
                 .filter(|c| !c.is_whitespace())
@@ -96,7 +100,10 @@ fn be_u64(b: &[u8]) -> u64 {
 /// Every PSRP message in one recording.
 pub fn messages_in(path: &std::path::Path) -> Vec<RecordedMessage> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let file = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // Undo YAML plain-scalar folding well enough: payload text never contains spaces.
     let mut out = Vec::new();
     let mut partial: HashMap<(bool, u64), Vec<u8>> = HashMap::new();
@@ -113,7 +120,9 @@ pub fn messages_in(path: &std::path::Path) -> Vec<RecordedMessage> {
                     let object_id = be_u64(&rest[0..8]);
                     let flags = rest[16];
                     let len = u32::from_be_bytes([rest[17], rest[18], rest[19], rest[20]]) as usize;
-                    let Some(data) = rest.get(21..21 + len) else { break };
+                    let Some(data) = rest.get(21..21 + len) else {
+                        break;
+                    };
                     let buf = partial.entry((is_request, object_id)).or_default();
                     if flags & 1 != 0 {
                         buf.clear();

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Every PSRP message recorded from real Windows hosts decodes, and re-encodes to an equal
 //! value (issue #3, deliverable 5).
 
@@ -10,7 +11,11 @@ fn every_recorded_message_decodes_and_round_trips() {
     let Some(messages) = common::all_messages() else {
         return;
     };
-    assert!(messages.len() > 300, "extractor found only {} messages", messages.len());
+    assert!(
+        messages.len() > 300,
+        "extractor found only {} messages",
+        messages.len()
+    );
     let mut with_data = 0;
     for (i, m) in messages.iter().enumerate() {
         let values = from_bytes(&m.data).unwrap_or_else(|e| {
@@ -27,11 +32,15 @@ fn every_recorded_message_decodes_and_round_trips() {
         }
         for v in &values {
             let again = to_string(v);
-            let back = from_str(&again).unwrap_or_else(|e| panic!("{}: re-read failed: {e}\n{again}", m.file));
+            let back = from_str(&again)
+                .unwrap_or_else(|e| panic!("{}: re-read failed: {e}\n{again}", m.file));
             assert_eq!(back.as_slice(), std::slice::from_ref(v), "{} #{i}", m.file);
         }
     }
-    eprintln!("decoded {} messages ({with_data} with CLIXML)", messages.len());
+    eprintln!(
+        "decoded {} messages ({with_data} with CLIXML)",
+        messages.len()
+    );
 }
 
 /// The writer produces exactly the bytes Windows PowerShell wrote, for every message a Windows
@@ -57,5 +66,8 @@ fn every_windows_written_message_reencodes_byte_for_byte() {
         assert_eq!(to_string(&values[0]), text, "{} message #{i}", m.file);
         checked += 1;
     }
-    assert!(checked > 250, "only {checked} Windows-written messages found");
+    assert!(
+        checked > 250,
+        "only {checked} Windows-written messages found"
+    );
 }
