@@ -5,4 +5,16 @@ pub use psremote_clixml as clixml;
 pub use psremote_psrp as psrp;
 pub use psremote_wsman as wsman;
 
+pub mod connection;
+pub mod error;
+pub mod host;
 pub mod outofproc;
+pub mod record;
+pub mod transport;
+
+pub use connection::{AuthMethod, ConnectionInfo, Credentials, Target, TlsSettings};
+pub use error::{Error, Result};
+pub use host::{Host, HostCall, HostError, NoHost};
+pub use psremote_clixml::Value;
+pub use psremote_psrp::{Command, PowerShell};
+pub use record::{ErrorRecord, InformationRecord, InformationalRecord, ProgressRecord};

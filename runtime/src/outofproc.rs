@@ -92,7 +92,10 @@ impl Packet {
                 out.extend_from_slice(b"'>");
                 let start = out.len();
                 let b64 = base64::engine::general_purpose::STANDARD;
-                out.resize(start + base64::encoded_len(data.len(), true).unwrap_or(0), 0);
+                out.resize(
+                    start + base64::encoded_len(data.len(), true).unwrap_or(0),
+                    0,
+                );
                 let written = b64.encode_slice(data, &mut out[start..]).unwrap_or(0);
                 out.truncate(start + written);
                 out.extend_from_slice(b"</Data>\n");
@@ -305,9 +308,8 @@ fn parse_line(line: &[u8]) -> Result<Packet, String> {
         match attr {
             "Stream" => stream = Some(value),
             "PSGuid" => {
-                guid = Some(
-                    Uuid::parse_str(value).map_err(|e| format!("bad PSGuid {value:?}: {e}"))?,
-                )
+                guid =
+                    Some(Uuid::parse_str(value).map_err(|e| format!("bad PSGuid {value:?}: {e}"))?)
             }
             // Unknown attributes are ignored, as PowerShell's reader does.
             _ => {}

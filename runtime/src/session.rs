@@ -1,0 +1,942 @@
+//! `Session`: one RunspacePool on one computer (New-PSSession), and the pipelines run on it.
+//!
+//! A driver task owns the sans-IO `RunspacePool`: it feeds it what the transport receives,
+//! routes the decoded events to each pipeline's consumer, and hands the bytes the pool wants
+//! sent to a sender task that drives the transport in order. Consumers get a bounded channel;
+//! a pipeline whose consumer is slow stops being polled (see [`crate::transport::Inbound`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use psremote_clixml::Value;
+use psremote_psrp::{Event, PSInvocationState, Payload, PowerShell, RunspacePoolState, StreamKind};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use crate::connection::{ConnectionInfo, Target};
+use crate::error::{Error, Result};
+use crate::host::{Host, HostCall, HostError, NoHost};
+use crate::proto::{self, Pool};
+use crate::record::{ErrorRecord, InformationRecord, InformationalRecord, ProgressRecord};
+use crate::stream::{Delivery, Invocation, InvocationState, PipelineEnd, PipelineStream, StreamItem};
+use crate::transport::{
+    DataStream, Inbound, InboundSender, OutOfProcTransport, SharedTransport, WsmanTransport,
+};
+
+/// Where a session stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionState {
+    Opening,
+    Opened,
+    Disconnected,
+    /// The pool is unusable; the reason.
+    Broken(String),
+    Closed,
+}
+
+enum Request {
+    Invoke {
+        ps: PowerShell,
+        input: Option<Vec<Value>>,
+        out: mpsc::Sender<Delivery>,
+        started: oneshot::Sender<Result<Uuid>>,
+    },
+    CommandMetadata {
+        names: Vec<String>,
+        out: mpsc::Sender<Delivery>,
+        started: oneshot::Sender<Result<Uuid>>,
+    },
+    Stop(Uuid),
+    /// The consumer went away: stop the pipeline and drop what it still sends.
+    Abandon(Uuid),
+    HostDone {
+        pipeline: Option<Uuid>,
+        call: HostCall,
+        result: std::result::Result<Option<Value>, HostError>,
+    },
+    Disconnect(oneshot::Sender<Result<()>>),
+    Reconnect(oneshot::Sender<Result<()>>),
+    Close(oneshot::Sender<Result<()>>),
+}
+
+/// Stops one pipeline; cheap to clone, usable from any task.
+#[derive(Clone)]
+pub struct Stopper {
+    tx: mpsc::Sender<Request>,
+    pipeline: Uuid,
+}
+
+impl Stopper {
+    /// Asks the server to stop the pipeline (MS-PSRP 3.1.4.9: WS-Man Signal / `<Signal>`);
+    /// its stream then ends with `Err(Error::PipelineStopped)`.
+    pub async fn stop(&self) {
+        let _ = self.tx.send(Request::Stop(self.pipeline)).await;
+    }
+
+    pub fn pipeline_id(&self) -> Uuid {
+        self.pipeline
+    }
+}
+
+impl std::fmt::Debug for Stopper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stopper")
+            .field("pipeline", &self.pipeline)
+            .finish()
+    }
+}
+
+struct Inner {
+    tx: mpsc::Sender<Request>,
+    state: watch::Receiver<SessionState>,
+    computer_name: String,
+    info: ConnectionInfo,
+    application_private_data: Option<Value>,
+    transport: SharedTransport,
+    driver: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Best effort: close the pool (WS-Man Delete) if nobody did.
+        let open = !matches!(
+            *self.state.borrow(),
+            SessionState::Closed | SessionState::Broken(_)
+        );
+        if open {
+            let t = self.transport.clone();
+            if let Ok(h) = tokio::runtime::Handle::try_current() {
+                h.spawn(async move {
+                    let _ = tokio::time::timeout(Duration::from_secs(10), t.close()).await;
+                });
+            }
+        }
+        if let Some(d) = self.driver.lock().ok().and_then(|mut d| d.take()) {
+            d.abort();
+        }
+    }
+}
+
+/// An open RunspacePool on one computer. Cheap to clone; closed on `close()` or when the last
+/// clone is dropped (best effort).
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("computer_name", &self.inner.computer_name)
+            .field("state", &*self.inner.state.borrow())
+            .finish()
+    }
+}
+
+/// Options beyond the connection: the host that answers host calls.
+#[derive(Clone)]
+pub struct SessionOptions {
+    pub host: Arc<dyn Host>,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            host: Arc::new(NoHost),
+        }
+    }
+}
+
+impl Session {
+    /// Connects and opens the RunspacePool.
+    pub async fn connect(info: ConnectionInfo) -> Result<Session> {
+        Session::connect_with(info, SessionOptions::default()).await
+    }
+
+    /// Connects with a [`Host`] that answers Read-Host, prompts and console writes.
+    pub async fn connect_with(info: ConnectionInfo, options: SessionOptions) -> Result<Session> {
+        info.validate()?;
+        let open_timeout = info.open_timeout;
+        let computer = info.computer_name.clone();
+        match tokio::time::timeout(open_timeout, Session::open(info, options)).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout {
+                what: format!("opening the runspace pool on {computer}"),
+                after: open_timeout,
+            }),
+        }
+    }
+
+    async fn open(info: ConnectionInfo, options: SessionOptions) -> Result<Session> {
+        let transport: SharedTransport = match &info.target {
+            Target::Wsman { .. } => Arc::new(WsmanTransport::new(&info)?),
+            Target::Ssh(t) => Arc::new(OutOfProcTransport::spawn_ssh(t)?),
+            Target::Process(p) => Arc::new(OutOfProcTransport::spawn(p, &info.computer_name)?),
+        };
+        let mut pool = Pool::new(&info, options.host.is_interactive(), transport.max_fragment_size())?;
+        let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(16);
+        let opening = pool.open()?;
+        transport.want_pool_receive(true);
+        transport.open(opening, in_tx.clone()).await?;
+
+        // Read until the pool is Opened (SESSION_CAPABILITY, APPLICATION_PRIVATE_DATA,
+        // RUNSPACEPOOL_STATE: MS-PSRP 3.1.4.1), sending what the pool asks on the way.
+        let mut private_data = None;
+        let sender = Sender::spawn(transport.clone(), in_tx.clone());
+        loop {
+            for p in pool.drain_sends() {
+                sender.send(p);
+            }
+            let Some(inb) = in_rx.recv().await else {
+                return Err(Error::Closed);
+            };
+            match inb {
+                Inbound::Data { bytes, resume, .. } => {
+                    pool.receive(&bytes)?;
+                    if let Some(r) = resume {
+                        let _ = r.send(());
+                    }
+                }
+                Inbound::PipelineDone(_) => {}
+                Inbound::Failed(e) => {
+                    let _ = transport.close().await;
+                    return Err(e);
+                }
+            }
+            let mut opened = false;
+            while let Some(ev) = pool.next_event() {
+                match ev {
+                    Event::ApplicationPrivateData { data } => private_data = Some(data),
+                    Event::RunspacePoolStateChanged { state, error } => match state {
+                        RunspacePoolState::Opened => opened = true,
+                        RunspacePoolState::Broken | RunspacePoolState::Closed => {
+                            let _ = transport.close().await;
+                            return Err(Error::broken_from_value(error.as_ref()));
+                        }
+                        _ => {}
+                    },
+                    other => tracing::debug!(?other, "event while opening"),
+                }
+            }
+            if opened {
+                break;
+            }
+        }
+        transport.want_pool_receive(false);
+
+        let (tx, rx) = mpsc::channel(64);
+        let (state_tx, state_rx) = watch::channel(SessionState::Opened);
+        let driver = Driver {
+            pool,
+            transport: transport.clone(),
+            sender,
+            rx,
+            self_tx: tx.clone(),
+            inbound_tx: in_tx,
+            inbound_rx: in_rx,
+            pipelines: HashMap::new(),
+            host: options.host,
+            state: state_tx,
+            stream_buffer: info.stream_buffer.max(1),
+        };
+        let handle = tokio::spawn(driver.run());
+        Ok(Session {
+            inner: Arc::new(Inner {
+                tx,
+                state: state_rx,
+                computer_name: info.computer_name.clone(),
+                info,
+                application_private_data: private_data,
+                transport,
+                driver: Mutex::new(Some(handle)),
+            }),
+        })
+    }
+
+    /// The name output is tagged with (PSComputerName).
+    pub fn computer_name(&self) -> &str {
+        &self.inner.computer_name
+    }
+
+    /// The settings this session was opened with.
+    pub fn connection_info(&self) -> &ConnectionInfo {
+        &self.inner.info
+    }
+
+    pub fn state(&self) -> SessionState {
+        self.inner.state.borrow().clone()
+    }
+
+    /// APPLICATION_PRIVATE_DATA (MS-PSRP 2.2.2.13): the server's PSVersionTable and friends.
+    pub fn application_private_data(&self) -> Option<&Value> {
+        self.inner.application_private_data.as_ref()
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        match &*self.inner.state.borrow() {
+            SessionState::Opened | SessionState::Opening => Ok(()),
+            SessionState::Disconnected => Err(Error::Disconnected),
+            SessionState::Broken(r) => Err(Error::broken(r.clone())),
+            SessionState::Closed => Err(Error::Closed),
+        }
+    }
+
+    async fn start(&self, ps: PowerShell, input: Option<Vec<Value>>) -> Result<PipelineStream> {
+        self.check_usable()?;
+        let (out, rx) = mpsc::channel(self.inner.info.stream_buffer.max(1));
+        let (started, started_rx) = oneshot::channel();
+        self.inner
+            .tx
+            .send(Request::Invoke {
+                ps,
+                input,
+                out,
+                started,
+            })
+            .await
+            .map_err(|_| Error::Closed)?;
+        let pipeline = started_rx.await.map_err(|_| Error::Closed)??;
+        Ok(PipelineStream {
+            rx,
+            done: false,
+            stopper: Some(Stopper {
+                tx: self.inner.tx.clone(),
+                pipeline,
+            }),
+        })
+    }
+
+    /// Runs a pipeline and streams its records as they arrive.
+    pub async fn stream(
+        &self,
+        ps: impl Into<PowerShell>,
+        input: impl IntoIterator<Item = Value>,
+    ) -> Result<PipelineStream> {
+        let input: Vec<Value> = input.into_iter().collect();
+        let input = (!input.is_empty()).then_some(input);
+        self.start(ps.into(), input).await
+    }
+
+    /// Runs a pipeline and returns its output; non-terminating errors are dropped (use
+    /// [`Self::invoke_full`] to see them). A Failed pipeline is `Err(Error::PipelineFailed)`.
+    pub async fn invoke(&self, ps: impl Into<PowerShell>) -> Result<Vec<Value>> {
+        Ok(self.invoke_full(ps, Vec::new()).await?.output)
+    }
+
+    /// Runs a pipeline with pipeline input (`$input` / ValueFromPipeline).
+    pub async fn invoke_with_input(
+        &self,
+        ps: impl Into<PowerShell>,
+        input: impl IntoIterator<Item = Value>,
+    ) -> Result<Vec<Value>> {
+        Ok(self.invoke_full(ps, input).await?.output)
+    }
+
+    /// Runs a pipeline and collects every stream.
+    pub async fn invoke_full(
+        &self,
+        ps: impl Into<PowerShell>,
+        input: impl IntoIterator<Item = Value>,
+    ) -> Result<Invocation> {
+        let mut s = self.stream(ps, input).await?;
+        let mut inv = Invocation::default();
+        while let Some(d) = s.next_delivery().await {
+            match d {
+                Delivery::Item(i) => inv.push(i),
+                Delivery::End(PipelineEnd::Completed) => return Ok(inv),
+                Delivery::End(PipelineEnd::Stopped) => {
+                    inv.state = InvocationState::Stopped;
+                    return Ok(inv);
+                }
+                Delivery::End(PipelineEnd::Failed(e)) => return Err(e),
+            }
+        }
+        Err(Error::Closed)
+    }
+
+    /// Runs script text (a script block body) with positional `-ArgumentList` values.
+    pub async fn invoke_script(
+        &self,
+        script: &str,
+        args: impl IntoIterator<Item = Value>,
+    ) -> Result<Vec<Value>> {
+        let mut cmd = psremote_psrp::Command::script(script);
+        for a in args {
+            cmd = cmd.arg(a);
+        }
+        self.invoke(cmd).await
+    }
+
+    /// Runs a local script file's text remotely (Invoke-Command -FilePath).
+    pub async fn invoke_file(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        args: impl IntoIterator<Item = Value>,
+    ) -> Result<Invocation> {
+        let path = path.as_ref();
+        let text = tokio::fs::read_to_string(path)
+            .await
+            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        let mut cmd = psremote_psrp::Command::script(text);
+        for a in args {
+            cmd = cmd.arg(a);
+        }
+        self.invoke_full(cmd, Vec::new()).await
+    }
+
+    /// Runs a script and returns its output as strings (each value's text), e.g. the
+    /// discovery script's JSON lines.
+    pub async fn run_script_collect_strings(&self, script: &str) -> Result<Vec<String>> {
+        let values = self.invoke(psremote_psrp::Command::script(script)).await?;
+        Ok(values.iter().map(value_text).collect())
+    }
+
+    /// GET_COMMAND_METADATA (MS-PSRP 2.2.2.14, 3.1.4.10): the CommandMetadata objects of the
+    /// commands matching `names` (wildcards allowed; empty = `*`). The leading
+    /// CommandMetadataCount object is checked and dropped.
+    pub async fn get_command_metadata(&self, names: &[&str]) -> Result<Vec<Value>> {
+        self.check_usable()?;
+        let (out, rx) = mpsc::channel(self.inner.info.stream_buffer.max(1));
+        let (started, started_rx) = oneshot::channel();
+        self.inner
+            .tx
+            .send(Request::CommandMetadata {
+                names: names.iter().map(|s| s.to_string()).collect(),
+                out,
+                started,
+            })
+            .await
+            .map_err(|_| Error::Closed)?;
+        started_rx.await.map_err(|_| Error::Closed)??;
+        let mut s = PipelineStream {
+            rx,
+            done: false,
+            stopper: None,
+        };
+        let mut values = Vec::new();
+        while let Some(item) = s.next().await {
+            if let StreamItem::Output(v) = item? {
+                values.push(v);
+            }
+        }
+        proto::strip_metadata_count(values)
+    }
+
+    /// Disconnects (WS-Man Disconnect): the pool keeps running on the server.
+    pub async fn disconnect(&self) -> Result<()> {
+        self.control(Request::Disconnect).await
+    }
+
+    /// Reconnects a pool this client disconnected.
+    pub async fn reconnect(&self) -> Result<()> {
+        self.control(Request::Reconnect).await
+    }
+
+    /// Closes the pool (WS-Man Delete / `<Close>`).
+    pub async fn close(&self) -> Result<()> {
+        if matches!(*self.inner.state.borrow(), SessionState::Closed) {
+            return Ok(());
+        }
+        self.control(Request::Close).await
+    }
+
+    async fn control(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<()>>) -> Request,
+    ) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.inner
+            .tx
+            .send(make(tx))
+            .await
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+}
+
+/// A value's text: the string itself, or ToString.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Object(o) => o
+            .to_string
+            .clone()
+            .or_else(|| match &o.content {
+                psremote_clixml::ObjContent::Value(Value::String(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_default(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Sends payloads in order on the transport; a failure is reported as `Inbound::Failed`.
+struct Sender {
+    tx: mpsc::UnboundedSender<Outgoing>,
+}
+
+enum Outgoing {
+    Payload(Payload),
+    Finished(Uuid),
+}
+
+impl Sender {
+    fn spawn(transport: SharedTransport, inbound: InboundSender) -> Sender {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+        tokio::spawn(async move {
+            while let Some(o) = rx.recv().await {
+                let r = match o {
+                    Outgoing::Payload(p) => {
+                        let stream = match p.stream {
+                            StreamKind::Default => DataStream::Default,
+                            StreamKind::PromptResponse => DataStream::PromptResponse,
+                        };
+                        transport.send(p.pipeline_id, stream, p.data).await
+                    }
+                    Outgoing::Finished(pid) => {
+                        // Releasing a finished command is best effort.
+                        if let Err(e) = transport.pipeline_finished(pid).await {
+                            tracing::debug!(%pid, error = %e, "releasing a finished pipeline");
+                        }
+                        Ok(())
+                    }
+                };
+                if let Err(e) = r {
+                    let _ = inbound.send(Inbound::Failed(e)).await;
+                }
+            }
+        });
+        Sender { tx }
+    }
+
+    fn send(&self, p: Payload) {
+        let _ = self.tx.send(Outgoing::Payload(p));
+    }
+
+    fn finished(&self, pid: Uuid) {
+        let _ = self.tx.send(Outgoing::Finished(pid));
+    }
+}
+
+/// A batch of deliveries for one pipeline, and the token that lets its carrier fetch more.
+struct Batch {
+    items: Vec<Delivery>,
+    resume: Option<oneshot::Sender<()>>,
+}
+
+struct Slot {
+    forward: mpsc::UnboundedSender<Batch>,
+    pending: Vec<Delivery>,
+    abandoned: bool,
+    stop_sent: bool,
+}
+
+/// Moves batches into the consumer's bounded channel; waits for room (backpressure), then
+/// releases the carrier. If the consumer is gone it tells the driver and keeps draining.
+async fn forward(
+    mut batches: mpsc::UnboundedReceiver<Batch>,
+    out: mpsc::Sender<Delivery>,
+    driver: mpsc::Sender<Request>,
+    pid: Uuid,
+) {
+    let mut gone = false;
+    while let Some(b) = batches.recv().await {
+        for item in b.items {
+            if !gone && out.send(item).await.is_err() {
+                gone = true;
+                let _ = driver.send(Request::Abandon(pid)).await;
+            }
+        }
+        if let Some(r) = b.resume {
+            let _ = r.send(());
+        }
+    }
+}
+
+struct Driver {
+    pool: Pool,
+    transport: SharedTransport,
+    sender: Sender,
+    rx: mpsc::Receiver<Request>,
+    self_tx: mpsc::Sender<Request>,
+    inbound_tx: InboundSender,
+    inbound_rx: mpsc::Receiver<Inbound>,
+    pipelines: HashMap<Uuid, Slot>,
+    host: Arc<dyn Host>,
+    state: watch::Sender<SessionState>,
+    stream_buffer: usize,
+}
+
+impl Driver {
+    async fn run(mut self) {
+        loop {
+            for p in self.pool.drain_sends() {
+                self.sender.send(p);
+            }
+            tokio::select! {
+                req = self.rx.recv() => match req {
+                    Some(r) => {
+                        if self.on_request(r).await {
+                            return;
+                        }
+                    }
+                    None => {
+                        let _ = self.transport.close().await;
+                        return;
+                    }
+                },
+                Some(inb) = self.inbound_rx.recv() => self.on_inbound(inb),
+            }
+        }
+    }
+
+    fn is_usable(&self) -> Result<()> {
+        match &*self.state.borrow() {
+            SessionState::Opened | SessionState::Opening => Ok(()),
+            SessionState::Disconnected => Err(Error::Disconnected),
+            SessionState::Broken(r) => Err(Error::broken(r.clone())),
+            SessionState::Closed => Err(Error::Closed),
+        }
+    }
+
+    fn add_slot(&mut self, pid: Uuid, out: mpsc::Sender<Delivery>) {
+        let (ftx, frx) = mpsc::unbounded_channel();
+        tokio::spawn(forward(frx, out, self.self_tx.clone(), pid));
+        self.pipelines.insert(
+            pid,
+            Slot {
+                forward: ftx,
+                pending: Vec::new(),
+                abandoned: false,
+                stop_sent: false,
+            },
+        );
+    }
+
+    /// Returns true when the driver should exit.
+    async fn on_request(&mut self, req: Request) -> bool {
+        match req {
+            Request::Invoke {
+                ps,
+                input,
+                out,
+                started,
+            } => {
+                let r = self.is_usable().and_then(|_| {
+                    let has_input = input.is_some();
+                    let pid = self.pool.create_pipeline(ps, has_input)?;
+                    if let Some(values) = input {
+                        self.pool.send_input(pid, values)?;
+                        self.pool.end_input(pid)?;
+                    }
+                    Ok(pid)
+                });
+                if let Ok(pid) = r {
+                    self.add_slot(pid, out);
+                }
+                let _ = started.send(r);
+            }
+            Request::CommandMetadata {
+                names,
+                out,
+                started,
+            } => {
+                let r = self
+                    .is_usable()
+                    .and_then(|_| self.pool.get_command_metadata(&names));
+                if let Ok(pid) = r {
+                    self.add_slot(pid, out);
+                }
+                let _ = started.send(r);
+            }
+            Request::Stop(pid) => self.stop(pid),
+            Request::Abandon(pid) => {
+                if let Some(s) = self.pipelines.get_mut(&pid) {
+                    s.abandoned = true;
+                }
+                self.stop(pid);
+            }
+            Request::HostDone {
+                pipeline,
+                call,
+                result,
+            } => {
+                if let Err(e) = self.pool.host_response(pipeline, &call, result) {
+                    tracing::warn!(error = %e, "cannot send a host response");
+                }
+            }
+            Request::Disconnect(done) => {
+                let r = match self.transport.disconnect().await {
+                    Ok(()) => {
+                        let _ = self.state.send(SessionState::Disconnected);
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                };
+                let _ = done.send(r);
+            }
+            Request::Reconnect(done) => {
+                let r = self.transport.reconnect(self.inbound_tx.clone()).await;
+                if r.is_ok() {
+                    let _ = self.state.send(SessionState::Opened);
+                }
+                let _ = done.send(r);
+            }
+            Request::Close(done) => {
+                // Pipelines still running end Stopped from the client's point of view.
+                for (pid, mut slot) in self.pipelines.drain() {
+                    slot.pending.push(Delivery::End(PipelineEnd::Failed(Error::Closed)));
+                    let _ = slot.forward.send(Batch {
+                        items: std::mem::take(&mut slot.pending),
+                        resume: None,
+                    });
+                    tracing::debug!(%pid, "pipeline ended by close");
+                }
+                let r = self.pool.close().and(Ok(()));
+                for p in self.pool.drain_sends() {
+                    // CLOSE_RUNSPACEPOOL data, when the pool sends one, goes before Delete.
+                    let _ = self
+                        .transport
+                        .send(p.pipeline_id, DataStream::Default, p.data)
+                        .await;
+                }
+                let r2 = self.transport.close().await;
+                let _ = self.state.send(SessionState::Closed);
+                let _ = done.send(r.and(r2));
+                return true;
+            }
+        }
+        false
+    }
+
+    fn stop(&mut self, pid: Uuid) {
+        let Some(slot) = self.pipelines.get_mut(&pid) else {
+            return;
+        };
+        if slot.stop_sent {
+            return;
+        }
+        slot.stop_sent = true;
+        let t = self.transport.clone();
+        let inbound = self.inbound_tx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = t.stop(pid).await {
+                tracing::debug!(%pid, error = %e, "stop signal failed");
+                let _ = inbound;
+            }
+        });
+    }
+
+    fn on_inbound(&mut self, inb: Inbound) {
+        match inb {
+            Inbound::Data {
+                pipeline,
+                bytes,
+                resume,
+            } => {
+                let r = self.pool.receive(&bytes);
+                self.dispatch_events();
+                if let Err(e) = r {
+                    // Undecodable bytes for one pipeline fail that pipeline; for the pool,
+                    // the pool is lost.
+                    match pipeline.and_then(|p| self.pipelines.remove(&p).map(|s| (p, s))) {
+                        Some((pid, mut slot)) => {
+                            slot.pending.push(Delivery::End(PipelineEnd::Failed(e)));
+                            self.flush_slot_owned(pid, slot, resume);
+                            self.stop_removed(pid);
+                            return;
+                        }
+                        None => {
+                            self.fail_all(Error::broken(e.to_string()));
+                        }
+                    }
+                }
+                self.flush_all(pipeline, resume);
+            }
+            Inbound::PipelineDone(pid) => {
+                // The carrier has nothing more for it. If the PSRP state never came (a
+                // server that ends the command without PIPELINE_STATE), end it here.
+                if let Some(mut slot) = self.pipelines.remove(&pid) {
+                    slot.pending.push(Delivery::End(PipelineEnd::Failed(Error::UnexpectedValue(
+                        "the command ended without a PIPELINE_STATE message".into(),
+                    ))));
+                    self.flush_slot_owned(pid, slot, None);
+                }
+            }
+            Inbound::Failed(e) => {
+                let lost = e.is_session_lost();
+                tracing::debug!(error = %e, "transport failed");
+                let reason = e.to_string();
+                if lost {
+                    self.fail_all(e);
+                    let _ = self.state.send(SessionState::Broken(reason));
+                } else {
+                    self.fail_all(e);
+                }
+            }
+        }
+    }
+
+    fn fail_all(&mut self, e: Error) {
+        let reason = e.to_string();
+        let mut first = Some(e);
+        for (pid, mut slot) in std::mem::take(&mut self.pipelines) {
+            let err = first.take().unwrap_or_else(|| Error::broken(reason.clone()));
+            slot.pending.push(Delivery::End(PipelineEnd::Failed(err)));
+            self.flush_slot_owned(pid, slot, None);
+        }
+    }
+
+    fn stop_removed(&self, pid: Uuid) {
+        let t = self.transport.clone();
+        tokio::spawn(async move {
+            let _ = t.stop(pid).await;
+        });
+    }
+
+    fn dispatch_events(&mut self) {
+        while let Some(ev) = self.pool.next_event() {
+            match ev {
+                Event::RunspacePoolStateChanged { state, error } => match state {
+                    RunspacePoolState::Broken | RunspacePoolState::Closed => {
+                        let e = Error::broken_from_value(error.as_ref());
+                        let reason = e.to_string();
+                        self.fail_all(e);
+                        let _ = self.state.send(if state == RunspacePoolState::Closed {
+                            SessionState::Closed
+                        } else {
+                            SessionState::Broken(reason)
+                        });
+                    }
+                    _ => {}
+                },
+                Event::ApplicationPrivateData { .. } => {}
+                Event::PipelineOutput { pid, value } => {
+                    self.push(pid, StreamItem::Output(value));
+                }
+                Event::ErrorRecord { pid, record } => {
+                    self.push(pid, StreamItem::Error(ErrorRecord::new(record)));
+                }
+                Event::Warning { pid, record } => {
+                    self.push(pid, StreamItem::Warning(InformationalRecord { value: record }));
+                }
+                Event::Verbose { pid, record } => {
+                    self.push(pid, StreamItem::Verbose(InformationalRecord { value: record }));
+                }
+                Event::Debug { pid, record } => {
+                    self.push(pid, StreamItem::Debug(InformationalRecord { value: record }));
+                }
+                Event::Information { pid, record } => {
+                    self.push(
+                        pid,
+                        StreamItem::Information(InformationRecord { value: record }),
+                    );
+                }
+                Event::Progress { pid, record } => {
+                    self.push(pid, StreamItem::Progress(ProgressRecord { value: record }));
+                }
+                Event::PipelineStateChanged { pid, state, error } => {
+                    if !state.is_terminal() {
+                        continue;
+                    }
+                    let end = match state {
+                        PSInvocationState::Completed => PipelineEnd::Completed,
+                        PSInvocationState::Stopped => PipelineEnd::Stopped,
+                        _ => PipelineEnd::Failed(match error {
+                            Some(v) => proto::failure_from_state_error(v),
+                            None => Error::failed(ErrorRecord::new(Value::String(
+                                "the pipeline failed".into(),
+                            ))),
+                        }),
+                    };
+                    if let Some(slot) = self.pipelines.get_mut(&pid) {
+                        slot.pending.push(Delivery::End(end));
+                    }
+                }
+                other => {
+                    if let Some((pipeline, call)) = proto::host_call(&other) {
+                        self.host_call(pipeline, call);
+                    } else {
+                        tracing::debug!(?other, "unhandled PSRP event");
+                    }
+                }
+            }
+        }
+    }
+
+    fn host_call(&mut self, pipeline: Option<Uuid>, call: HostCall) {
+        let fut = self.host.call(call.clone());
+        let tx = self.self_tx.clone();
+        tokio::spawn(async move {
+            let result = fut.await;
+            let _ = tx
+                .send(Request::HostDone {
+                    pipeline,
+                    call,
+                    result,
+                })
+                .await;
+        });
+    }
+
+    fn push(&mut self, pid: Uuid, item: StreamItem) {
+        if let Some(slot) = self.pipelines.get_mut(&pid) {
+            if !slot.abandoned {
+                slot.pending.push(Delivery::Item(item));
+            }
+        }
+    }
+
+    /// Hands every slot's pending deliveries to its forwarder; the carrier's resume token goes
+    /// with the batch of the pipeline it fetched for.
+    fn flush_all(&mut self, fetched_for: Option<Uuid>, resume: Option<oneshot::Sender<()>>) {
+        let mut resume = resume;
+        let ended: Vec<Uuid> = self
+            .pipelines
+            .iter()
+            .filter(|(_, s)| matches!(s.pending.last(), Some(Delivery::End(_))))
+            .map(|(k, _)| *k)
+            .collect();
+        for (pid, slot) in self.pipelines.iter_mut() {
+            let token = if Some(*pid) == fetched_for {
+                resume.take()
+            } else {
+                None
+            };
+            if slot.pending.is_empty() && token.is_none() {
+                continue;
+            }
+            let _ = slot.forward.send(Batch {
+                items: std::mem::take(&mut slot.pending),
+                resume: token,
+            });
+        }
+        // Data for the pool or for a pipeline we no longer track: nothing to wait for.
+        if let Some(r) = resume {
+            let _ = r.send(());
+        }
+        for pid in ended {
+            self.pipelines.remove(&pid);
+            self.sender.finished(pid);
+        }
+    }
+
+    fn flush_slot_owned(&mut self, pid: Uuid, mut slot: Slot, resume: Option<oneshot::Sender<()>>) {
+        let _ = slot.forward.send(Batch {
+            items: std::mem::take(&mut slot.pending),
+            resume,
+        });
+        self.sender.finished(pid);
+    }
+}
+
+/// Runs `ps` on a session and returns its stream; used by fan-out.
+pub(crate) async fn start_stream(
+    session: &Session,
+    ps: PowerShell,
+    input: Vec<Value>,
+) -> Result<PipelineStream> {
+    session.stream(ps, input).await
+}

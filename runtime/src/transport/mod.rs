@@ -1,0 +1,91 @@
+//! What carries PSRP fragments between the sans-IO RunspacePool and a server.
+//!
+//! The session hands a transport whole fragment payloads, for the pool or a pipeline, on the
+//! Default or PromptResponse stream, and the transport pushes what the server sends back into
+//! an [`InboundSender`]. The first payload of a pipeline creates it on the server (WS-Man:
+//! `Command` with the payload as Arguments; out-of-process: `<Command>` then `<Data>`), so the
+//! session never has to know which carrier it drives.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::error::Error;
+pub use crate::outofproc::DataStream;
+
+pub mod outofproc;
+// pub mod wsman;  (enabled once psremote_wsman's client lands)
+
+pub use self::outofproc::{OutOfProcTransport, ProcessTarget, SshTarget};
+
+/// Something the server sent.
+#[derive(Debug)]
+pub enum Inbound {
+    /// Fragment bytes for the pool (`pipeline: None`) or a pipeline. When `resume` is set the
+    /// carrier waits for it before fetching more for that pipeline: that is how a slow consumer
+    /// holds back the server instead of growing a buffer.
+    Data {
+        pipeline: Option<Uuid>,
+        bytes: Vec<u8>,
+        resume: Option<oneshot::Sender<()>>,
+    },
+    /// The carrier will deliver nothing more for this pipeline (WS-Man CommandState Done).
+    PipelineDone(Uuid),
+    /// The carrier failed; nothing more will come.
+    Failed(Error),
+}
+
+/// Where a transport delivers what it receives (bounded: a stalled session stalls the carrier).
+pub type InboundSender = mpsc::Sender<Inbound>;
+
+/// A carrier for one RunspacePool.
+pub trait Transport: Send + Sync + 'static {
+    /// Creates the RunspacePool on the server with the opening fragments (SESSION_CAPABILITY +
+    /// INIT_RUNSPACEPOOL) and starts delivering to `inbound`.
+    fn open(&self, opening: Vec<u8>, inbound: InboundSender) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// Sends fragments; the first payload for an unknown pipeline creates it.
+    fn send(
+        &self,
+        pipeline: Option<Uuid>,
+        stream: DataStream,
+        bytes: Vec<u8>,
+    ) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// Asks the server to stop a running pipeline (WS-Man Signal ctrl_c; `<Signal>`).
+    fn stop(&self, pipeline: Uuid) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// The pipeline reached a terminal state: release what the carrier holds for it.
+    fn pipeline_finished(&self, pipeline: Uuid) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// Whether the pool itself needs to be polled (opening, key exchange, pool requests).
+    /// Carriers that always read (out-of-process) ignore it.
+    fn want_pool_receive(&self, on: bool);
+
+    /// Disconnects the shell, leaving it running on the server (WS-Man only).
+    fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async { Err(Error::Unsupported("disconnect on this transport")) })
+    }
+
+    /// Reconnects a shell this client disconnected, and resumes delivering to `inbound`.
+    fn reconnect(&self, inbound: InboundSender) -> BoxFuture<'_, Result<(), Error>> {
+        let _ = inbound;
+        Box::pin(async { Err(Error::Unsupported("reconnect on this transport")) })
+    }
+
+    /// Closes the RunspacePool and the carrier (WS-Man Delete; `<Close>` and end the process).
+    fn close(&self) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// The name to tag output with (PSComputerName).
+    fn computer_name(&self) -> &str;
+
+    /// The largest fragment payload the carrier takes in one message, if it limits it.
+    fn max_fragment_size(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// A shared transport.
+pub type SharedTransport = Arc<dyn Transport>;

@@ -1,0 +1,355 @@
+//! The WinRM transport (MS-PSRP 3.1.5 over MS-WSMV): the RunspacePool is a shell on
+//! `http://schemas.microsoft.com/powershell/<ConfigurationName>`, created with the opening
+//! fragments as `creationXml`; each pipeline is a Command whose Arguments carry its first
+//! fragments, with the pipeline id as CommandId; input and host responses go by Send
+//! (`stdin` / `pr`); output comes from Receive long polls, one per running pipeline plus one
+//! for the pool while it needs one; stop is Signal; close is Delete.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use psremote_wsman as ws;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::{DataStream, Inbound, InboundSender, Transport};
+use crate::connection::{AuthMethod, ConnectionInfo, Target};
+use crate::error::Error;
+
+/// How often a Receive is retried after the connection dropped mid-poll before the session is
+/// reported Disconnected/Broken (a network blip should not kill a pipeline).
+const RECEIVE_RETRIES: u32 = 2;
+
+pub use crate::error::is_shell_lost;
+
+struct State {
+    shell: Option<ws::Shell>,
+    /// Pipelines created on the server (Command sent).
+    created: HashMap<Uuid, ()>,
+    /// Receive loops by pipeline (None = the pool's).
+    loops: HashMap<Option<Uuid>, JoinHandle<()>>,
+    inbound: Option<InboundSender>,
+    pool_wanted: bool,
+}
+
+/// WS-Man carrier for one RunspacePool.
+pub struct WsmanTransport {
+    client: Arc<ws::WsmanClient>,
+    resource_uri: String,
+    computer_name: String,
+    max_envelope_size: usize,
+    state: Arc<Mutex<State>>,
+    /// Serialises Command creation with the Sends that follow it.
+    send_lock: tokio::sync::Mutex<()>,
+}
+
+fn map_auth(info: &ConnectionInfo) -> Result<ws::Auth, Error> {
+    let creds = || {
+        info.credentials
+            .as_ref()
+            .map(|c| {
+                use secrecy::ExposeSecret;
+                ws::Credentials::new(c.user.clone(), c.password.expose_secret().to_string())
+            })
+            .ok_or_else(|| Error::Config("this authentication needs a user name and password".into()))
+    };
+    Ok(match &info.auth {
+        AuthMethod::Basic => ws::Auth::Basic(creds()?),
+        AuthMethod::Negotiate => ws::Auth::Negotiate(creds()?),
+        AuthMethod::Ntlm => ws::Auth::Ntlm(creds()?),
+        AuthMethod::Kerberos => ws::Auth::Kerberos(creds()?),
+        AuthMethod::Certificate { cert, key } => {
+            ws::Auth::Certificate(ws::ClientCertificate::from_pem_files(cert, key)?)
+        }
+    })
+}
+
+impl WsmanTransport {
+    pub fn new(info: &ConnectionInfo) -> Result<WsmanTransport, Error> {
+        let Target::Wsman { url } = &info.target else {
+            return Err(Error::Config("not a WS-Man target".into()));
+        };
+        let max_envelope_size = info.max_envelope_size.unwrap_or(512_000);
+        let endpoint = ws::Endpoint {
+            url: url.clone(),
+            auth: map_auth(info)?,
+            tls: ws::TlsOptions {
+                ca_file: info.tls.ca_file.clone(),
+                insecure_skip_verify: info.tls.insecure_skip_verify,
+                ..Default::default()
+            },
+            allow_unencrypted: info.allow_unencrypted,
+            proxy: info.proxy.clone(),
+            connect_timeout: info.connect_timeout,
+            operation_timeout: info.operation_timeout,
+            max_envelope_size: Some(max_envelope_size),
+            locale: info.locale.clone(),
+            ..Default::default()
+        };
+        let client = ws::WsmanClient::new(endpoint)?;
+        Ok(WsmanTransport {
+            client: Arc::new(client),
+            resource_uri: info.resource_uri(),
+            computer_name: info.computer_name.clone(),
+            max_envelope_size: max_envelope_size as usize,
+            state: Arc::new(Mutex::new(State {
+                shell: None,
+                created: HashMap::new(),
+                loops: HashMap::new(),
+                inbound: None,
+                pool_wanted: false,
+            })),
+            send_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    fn shell(&self) -> Result<ws::Shell, Error> {
+        self.state
+            .lock()
+            .ok()
+            .and_then(|s| s.shell.clone())
+            .ok_or(Error::InvalidState("the shell is not open"))
+    }
+
+    /// Starts a Receive loop for the pool (`None`) or a pipeline, unless one is running.
+    fn start_loop(&self, pipeline: Option<Uuid>) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        if let Some(h) = st.loops.get(&pipeline) {
+            if !h.is_finished() {
+                return;
+            }
+        }
+        let (Some(shell), Some(inbound)) = (st.shell.clone(), st.inbound.clone()) else {
+            return;
+        };
+        let client = self.client.clone();
+        let state = self.state.clone();
+        let h = tokio::spawn(receive_loop(client, shell, pipeline, inbound, state));
+        st.loops.insert(pipeline, h);
+    }
+
+    fn stop_loops(&self) {
+        if let Ok(mut st) = self.state.lock() {
+            for (_, h) in st.loops.drain() {
+                h.abort();
+            }
+        }
+    }
+}
+
+/// One long poll after another until the command is Done (or, for the pool, until nobody
+/// wants pool data). TimedOut is answered by the client as an empty result: poll again.
+async fn receive_loop(
+    client: Arc<ws::WsmanClient>,
+    shell: ws::Shell,
+    pipeline: Option<Uuid>,
+    inbound: InboundSender,
+    state: Arc<Mutex<State>>,
+) {
+    let mut retries = 0;
+    loop {
+        if pipeline.is_none() && !state.lock().map(|s| s.pool_wanted).unwrap_or(false) {
+            return;
+        }
+        let received = match client.receive(&shell, pipeline).await {
+            Ok(r) => {
+                retries = 0;
+                r
+            }
+            Err(e) if matches!(e, ws::Error::Io(_)) && retries < RECEIVE_RETRIES => {
+                retries += 1;
+                tracing::debug!(error = %e, retries, "Receive dropped; polling again");
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(retries))).await;
+                continue;
+            }
+            Err(e) => {
+                let _ = inbound.send(Inbound::Failed(Error::Wsman(e))).await;
+                return;
+            }
+        };
+        let done = received.is_done();
+        for s in received.streams {
+            if s.data.is_empty() {
+                continue;
+            }
+            let (resume, wait) = if pipeline.is_some() {
+                let (tx, rx) = oneshot::channel();
+                (Some(tx), Some(rx))
+            } else {
+                (None, None)
+            };
+            if inbound
+                .send(Inbound::Data {
+                    pipeline: s.command_id.or(pipeline),
+                    bytes: s.data,
+                    resume,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
+            // Backpressure: fetch no more for this pipeline until its consumer has room.
+            if let Some(rx) = wait {
+                let _ = rx.await;
+            }
+        }
+        if done {
+            if let Some(pid) = pipeline {
+                if let Ok(mut st) = state.lock() {
+                    st.created.remove(&pid);
+                }
+                let _ = inbound.send(Inbound::PipelineDone(pid)).await;
+            }
+            return;
+        }
+    }
+}
+
+impl Transport for WsmanTransport {
+    fn open(&self, opening: Vec<u8>, inbound: InboundSender) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            let shell = self
+                .client
+                .create_shell(
+                    &self.resource_uri,
+                    ws::ShellOptions {
+                        creation_xml: Some(opening),
+                        input_streams: "stdin pr".into(),
+                        output_streams: "stdout".into(),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            if let Ok(mut st) = self.state.lock() {
+                st.shell = Some(shell);
+                st.inbound = Some(inbound);
+            }
+            self.start_loop(None);
+            Ok(())
+        })
+    }
+
+    fn send(
+        &self,
+        pipeline: Option<Uuid>,
+        stream: DataStream,
+        bytes: Vec<u8>,
+    ) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            let _g = self.send_lock.lock().await;
+            let shell = self.shell()?;
+            let create = match pipeline {
+                Some(pid) => self
+                    .state
+                    .lock()
+                    .map(|mut st| st.created.insert(pid, ()).is_none())
+                    .unwrap_or(false),
+                None => false,
+            };
+            if let (true, Some(pid)) = (create, pipeline) {
+                // MS-PSRP 3.1.5.3.3: CREATE_PIPELINE travels as the Command's Arguments, and the
+                // CommandId is the pipeline id.
+                self.client.command(&shell, pid, &bytes).await?;
+                self.start_loop(Some(pid));
+                return Ok(());
+            }
+            let name = match stream {
+                DataStream::Default => "stdin",
+                DataStream::PromptResponse => "pr",
+            };
+            if pipeline.is_none() {
+                // Pool-level messages (host responses, SET_MAX_RUNSPACES…) get a reply on
+                // the pool's output.
+                self.want_pool_receive(true);
+            }
+            self.client.send(&shell, pipeline, name, &bytes).await?;
+            Ok(())
+        })
+    }
+
+    fn stop(&self, pipeline: Uuid) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            let shell = self.shell()?;
+            self.client
+                .signal(&shell, pipeline, ws::Signal::PsCtrlC)
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn pipeline_finished(&self, pipeline: Uuid) -> BoxFuture<'_, Result<(), Error>> {
+        // WinRM releases a command once its Receive reported Done; nothing to send (keeps a
+        // call at Command + Receive). A loop still polling (the PSRP state came first) ends
+        // on its own when Done arrives.
+        let _ = pipeline;
+        Box::pin(async { Ok(()) })
+    }
+
+    fn want_pool_receive(&self, on: bool) {
+        if let Ok(mut st) = self.state.lock() {
+            st.pool_wanted = on;
+        }
+        if on {
+            self.start_loop(None);
+        }
+    }
+
+    fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            let shell = self.shell()?;
+            self.stop_loops();
+            self.client.disconnect(&shell).await?;
+            Ok(())
+        })
+    }
+
+    fn reconnect(&self, inbound: InboundSender) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            let shell = self.shell()?;
+            self.client.reconnect(&shell).await?;
+            let running: Vec<Uuid> = {
+                let Ok(mut st) = self.state.lock() else {
+                    return Err(Error::InvalidState("transport state poisoned"));
+                };
+                st.inbound = Some(inbound);
+                st.created.keys().copied().collect()
+            };
+            for pid in running {
+                self.start_loop(Some(pid));
+            }
+            Ok(())
+        })
+    }
+
+    fn close(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            self.stop_loops();
+            let shell = self.state.lock().ok().and_then(|mut s| s.shell.take());
+            if let Some(shell) = shell {
+                self.client.delete(&shell).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn computer_name(&self) -> &str {
+        &self.computer_name
+    }
+
+    fn max_fragment_size(&self) -> Option<usize> {
+        // Base64 (4/3) plus the SOAP envelope's own size (MS-PSRP 3.1.5.1.3 leaves room).
+        Some((self.max_envelope_size.saturating_sub(2048) / 4) * 3)
+    }
+}
+
+impl Drop for WsmanTransport {
+    fn drop(&mut self) {
+        self.stop_loops();
+    }
+}
