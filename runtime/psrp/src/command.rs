@@ -1,7 +1,7 @@
 //! What a pipeline runs: `Command` (MS-PSRP 2.2.3.12) and `PowerShell` (2.2.3.11), with the
 //! builder API generated stubs and the session use.
 
-use psremote_clixml::{ListKind, Value};
+use psremote_clixml::{ListKind, ToValue, Value};
 
 use crate::error::Error;
 use crate::obj::{PSOBJECT_LIST_TYPE, Reader, as_i32, as_list, enum_value, list_value, ms_object};
@@ -111,10 +111,10 @@ impl Command {
     }
 
     /// A named parameter, `-name value`.
-    pub fn param(mut self, name: impl Into<String>, value: impl Into<Value>) -> Command {
+    pub fn param(mut self, name: impl Into<String>, value: impl ToValue) -> Command {
         self.parameters.push(Argument {
             name: Some(name.into()),
-            value: value.into(),
+            value: value.to_value(),
         });
         self
     }
@@ -125,10 +125,10 @@ impl Command {
     }
 
     /// A positional argument.
-    pub fn arg(mut self, value: impl Into<Value>) -> Command {
+    pub fn arg(mut self, value: impl ToValue) -> Command {
         self.parameters.push(Argument {
             name: None,
-            value: value.into(),
+            value: value.to_value(),
         });
         self
     }

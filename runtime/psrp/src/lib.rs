@@ -5,14 +5,20 @@
 pub use psremote_clixml as clixml;
 
 mod command;
+mod crypto;
 mod error;
 mod event;
 mod fragment;
 mod message;
+mod messages;
 mod obj;
 mod types;
 
 pub use command::{Argument, Command, PipelineResultTypes, PowerShell};
+pub use crypto::{
+    KeyExchange, RSA_KEY_BITS, SessionKey, decode_public_key_blob, encode_public_key_blob,
+    wrap_session_key,
+};
 pub use error::{Error, FragmentError};
 pub use event::{Event, Payload, StreamKind};
 pub use fragment::{
@@ -20,7 +26,11 @@ pub use fragment::{
     FRAGMENT_HEADER_LEN, Fragment, FragmentRef, Fragmenter, max_payload_for_envelope,
 };
 pub use message::{Destination, HEADER_LEN, Message, MessageType, UTF8_BOM};
+pub use messages::{
+    Availability, CreatePipeline, GetCommandMetadata, HostCall, HostResponse, InitRunspacePool,
+    MessageData, SessionCapability,
+};
 pub use types::{
-    ApartmentState, CommandTypes, HostInfo, PSInvocationState, PSThreadOptions, ProtocolVersion,
+    ApartmentState, CommandTypes, HostInfo, HostMethodIdentifier, PSInvocationState, PSThreadOptions, ProtocolVersion,
     RemoteStreamOptions, RunspacePoolState,
 };

@@ -241,3 +241,105 @@ impl HostInfo {
         })
     }
 }
+
+psrp_enum!(
+    /// RemoteHostMethodId (MS-PSRP 2.2.3.17): which PSHost / PSHostUserInterface /
+    /// PSHostRawUserInterface / IHostSupportsInteractiveSession member a host call invokes.
+    HostMethodIdentifier, "System.Management.Automation.Remoting.RemoteHostMethodId", {
+        GetName = 1 => "GetName",
+        GetVersion = 2 => "GetVersion",
+        GetInstanceId = 3 => "GetInstanceId",
+        GetCurrentCulture = 4 => "GetCurrentCulture",
+        GetCurrentUICulture = 5 => "GetCurrentUICulture",
+        SetShouldExit = 6 => "SetShouldExit",
+        EnterNestedPrompt = 7 => "EnterNestedPrompt",
+        ExitNestedPrompt = 8 => "ExitNestedPrompt",
+        NotifyBeginApplication = 9 => "NotifyBeginApplication",
+        NotifyEndApplication = 10 => "NotifyEndApplication",
+        ReadLine = 11 => "ReadLine",
+        ReadLineAsSecureString = 12 => "ReadLineAsSecureString",
+        Write1 = 13 => "Write1",
+        Write2 = 14 => "Write2",
+        WriteLine1 = 15 => "WriteLine1",
+        WriteLine2 = 16 => "WriteLine2",
+        WriteLine3 = 17 => "WriteLine3",
+        WriteErrorLine = 18 => "WriteErrorLine",
+        WriteDebugLine = 19 => "WriteDebugLine",
+        WriteProgress = 20 => "WriteProgress",
+        WriteVerboseLine = 21 => "WriteVerboseLine",
+        WriteWarningLine = 22 => "WriteWarningLine",
+        Prompt = 23 => "Prompt",
+        PromptForCredential1 = 24 => "PromptForCredential1",
+        PromptForCredential2 = 25 => "PromptForCredential2",
+        PromptForChoice = 26 => "PromptForChoice",
+        GetForegroundColor = 27 => "GetForegroundColor",
+        SetForegroundColor = 28 => "SetForegroundColor",
+        GetBackgroundColor = 29 => "GetBackgroundColor",
+        SetBackgroundColor = 30 => "SetBackgroundColor",
+        GetCursorPosition = 31 => "GetCursorPosition",
+        SetCursorPosition = 32 => "SetCursorPosition",
+        GetWindowPosition = 33 => "GetWindowPosition",
+        SetWindowPosition = 34 => "SetWindowPosition",
+        GetCursorSize = 35 => "GetCursorSize",
+        SetCursorSize = 36 => "SetCursorSize",
+        GetBufferSize = 37 => "GetBufferSize",
+        SetBufferSize = 38 => "SetBufferSize",
+        GetWindowSize = 39 => "GetWindowSize",
+        SetWindowSize = 40 => "SetWindowSize",
+        GetWindowTitle = 41 => "GetWindowTitle",
+        SetWindowTitle = 42 => "SetWindowTitle",
+        GetMaxWindowSize = 43 => "GetMaxWindowSize",
+        GetMaxPhysicalWindowSize = 44 => "GetMaxPhysicalWindowSize",
+        GetKeyAvailable = 45 => "GetKeyAvailable",
+        ReadKey = 46 => "ReadKey",
+        FlushInputBuffer = 47 => "FlushInputBuffer",
+        SetBufferContents1 = 48 => "SetBufferContents1",
+        SetBufferContents2 = 49 => "SetBufferContents2",
+        GetBufferContents = 50 => "GetBufferContents",
+        ScrollBufferContents = 51 => "ScrollBufferContents",
+        PushRunspace = 52 => "PushRunspace",
+        PopRunspace = 53 => "PopRunspace",
+        GetIsRunspacePushed = 54 => "GetIsRunspacePushed",
+        GetRunspace = 55 => "GetRunspace",
+        PromptForChoiceMultipleSelection = 56 => "PromptForChoiceMultipleSelection",
+    }
+);
+
+impl HostMethodIdentifier {
+    /// Whether the method returns nothing, so the server expects no host response
+    /// (MS-PSRP 3.1.4.8: responses are sent only for methods with a return value).
+    pub fn is_void(self) -> bool {
+        use HostMethodIdentifier::*;
+        !matches!(
+            self,
+            GetName
+                | GetVersion
+                | GetInstanceId
+                | GetCurrentCulture
+                | GetCurrentUICulture
+                | ReadLine
+                | ReadLineAsSecureString
+                | Prompt
+                | PromptForCredential1
+                | PromptForCredential2
+                | PromptForChoice
+                | GetForegroundColor
+                | GetBackgroundColor
+                | GetCursorPosition
+                | GetWindowPosition
+                | GetCursorSize
+                | GetBufferSize
+                | GetWindowSize
+                | GetWindowTitle
+                | GetMaxWindowSize
+                | GetMaxPhysicalWindowSize
+                | GetKeyAvailable
+                | ReadKey
+                | GetBufferContents
+                | GetIsRunspacePushed
+                | GetRunspace
+                | PromptForChoiceMultipleSelection
+                | Other(_)
+        )
+    }
+}
