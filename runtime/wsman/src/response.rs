@@ -1,0 +1,345 @@
+//! Parsing of WS-Man responses: shells, Receive output, command state, faults, Identify,
+//! enumerations.
+
+use base64::Engine as _;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::fault::parse_fault;
+use crate::soap::ns;
+use crate::xml::{Element, parse};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// A parsed envelope: the whole document text and its root element.
+#[derive(Debug)]
+pub struct Envelope<'a> {
+    pub doc: &'a str,
+    pub root: Element,
+}
+
+impl<'a> Envelope<'a> {
+    /// Parses a response; a `s:Fault` in the body becomes `Error::Fault`.
+    pub fn parse(doc: &'a str) -> Result<Envelope<'a>> {
+        let root = parse(doc)?;
+        if !root.is(ns::SOAP, "Envelope") {
+            return Err(Error::Protocol(format!(
+                "expected a SOAP 1.2 Envelope, got {{{}}}{}",
+                root.ns, root.name
+            )));
+        }
+        let env = Envelope { doc, root };
+        if let Some(fault) = env.body()?.child(ns::SOAP, "Fault") {
+            return Err(Error::Fault(parse_fault(fault)));
+        }
+        Ok(env)
+    }
+
+    pub fn body(&self) -> Result<&Element> {
+        self.root
+            .child(ns::SOAP, "Body")
+            .ok_or_else(|| Error::Protocol("SOAP envelope without a Body".into()))
+    }
+
+    pub fn action(&self) -> Option<&str> {
+        self.root
+            .child(ns::SOAP, "Header")
+            .and_then(|h| h.child_text(ns::ADDRESSING, "Action"))
+    }
+
+    /// The raw XML of an element of this document.
+    pub fn raw(&self, el: &Element) -> &'a str {
+        self.doc.get(el.span.clone()).unwrap_or_default()
+    }
+
+    /// The first element in the body with this name, or a protocol error naming it.
+    pub fn expect(&self, ns_uri: &str, name: &str) -> Result<&Element> {
+        self.body()?
+            .find(ns_uri, name)
+            .ok_or_else(|| Error::Protocol(format!("response has no {name} element")))
+    }
+}
+
+/// The `rsp:Shell` resource (MS-WSMV 2.2.4.37) as Create, Get and Enumerate return it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shell {
+    pub shell_id: String,
+    pub resource_uri: String,
+    pub name: Option<String>,
+    pub owner: Option<String>,
+    pub client_ip: Option<String>,
+    pub process_id: Option<u32>,
+    pub idle_timeout: Option<String>,
+    pub max_idle_timeout: Option<String>,
+    pub input_streams: Option<String>,
+    pub output_streams: Option<String>,
+    pub locale: Option<String>,
+    pub data_locale: Option<String>,
+    /// `Connected` or `Disconnected`.
+    pub state: Option<String>,
+    pub shell_run_time: Option<String>,
+    pub shell_inactivity: Option<String>,
+    pub compression_mode: Option<String>,
+    pub buffer_mode: Option<String>,
+}
+
+fn opt(el: &Element, name: &str) -> Option<String> {
+    el.child_text(ns::SHELL, name).map(str::to_owned)
+}
+
+impl Shell {
+    pub fn from_element(el: &Element) -> Result<Shell> {
+        let shell_id = el
+            .child_text(ns::SHELL, "ShellId")
+            .or_else(|| el.attr("ShellId"))
+            .ok_or_else(|| Error::Protocol("Shell without ShellId".into()))?
+            .to_owned();
+        Ok(Shell {
+            shell_id,
+            resource_uri: opt(el, "ResourceUri").unwrap_or_default(),
+            name: opt(el, "Name").or_else(|| el.attr("Name").map(str::to_owned)),
+            owner: opt(el, "Owner"),
+            client_ip: opt(el, "ClientIP"),
+            process_id: el
+                .child_text(ns::SHELL, "ProcessId")
+                .and_then(|p| p.parse().ok()),
+            idle_timeout: opt(el, "IdleTimeOut"),
+            max_idle_timeout: opt(el, "MaxIdleTimeOut"),
+            input_streams: opt(el, "InputStreams"),
+            output_streams: opt(el, "OutputStreams"),
+            locale: opt(el, "Locale"),
+            data_locale: opt(el, "DataLocale"),
+            state: opt(el, "State"),
+            shell_run_time: opt(el, "ShellRunTime"),
+            shell_inactivity: opt(el, "ShellInactivity"),
+            compression_mode: opt(el, "CompressionMode"),
+            buffer_mode: opt(el, "BufferMode"),
+        })
+    }
+}
+
+/// The CreateResponse: `x:ResourceCreated` (with the ShellId selector) and, from Windows, the
+/// full `rsp:Shell`.
+pub fn parse_create(env: &Envelope<'_>) -> Result<Shell> {
+    let body = env.body()?;
+    if let Some(shell) = body.find(ns::SHELL, "Shell") {
+        let mut s = Shell::from_element(shell)?;
+        if s.resource_uri.is_empty() {
+            s.resource_uri = body
+                .find(ns::WSMAN, "ResourceURI")
+                .map(|e| e.text_trim().to_owned())
+                .unwrap_or_default();
+        }
+        return Ok(s);
+    }
+    let created = env.expect(ns::TRANSFER, "ResourceCreated")?;
+    let shell_id = created
+        .find(ns::WSMAN, "Selector")
+        .filter(|s| s.attr("Name") == Some("ShellId"))
+        .map(|s| s.text_trim().to_owned())
+        .ok_or_else(|| Error::Protocol("ResourceCreated without a ShellId selector".into()))?;
+    let resource_uri = created
+        .find(ns::WSMAN, "ResourceURI")
+        .map(|e| e.text_trim().to_owned())
+        .unwrap_or_default();
+    Ok(Shell {
+        shell_id,
+        resource_uri,
+        ..Shell::default()
+    })
+}
+
+/// `rsp:CommandResponse/rsp:CommandId`.
+pub fn parse_command(env: &Envelope<'_>) -> Result<Uuid> {
+    let id = env
+        .expect(ns::SHELL, "CommandResponse")?
+        .child_text(ns::SHELL, "CommandId")
+        .ok_or_else(|| Error::Protocol("CommandResponse without CommandId".into()))?;
+    parse_uuid(id)
+}
+
+pub fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s.trim()).map_err(|e| Error::Protocol(format!("bad GUID {s:?}: {e}")))
+}
+
+/// One `rsp:Stream` of a ReceiveResponse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamData {
+    pub name: String,
+    pub command_id: Option<Uuid>,
+    pub data: Vec<u8>,
+    pub end: bool,
+}
+
+/// `rsp:CommandState/@State` (MS-WSMV 2.2.4.27).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandStatus {
+    Done,
+    Running,
+    Pending,
+    Other(String),
+}
+
+impl CommandStatus {
+    fn from_uri(uri: &str) -> CommandStatus {
+        match uri.rsplit('/').next().unwrap_or(uri) {
+            "Done" => CommandStatus::Done,
+            "Running" => CommandStatus::Running,
+            "Pending" => CommandStatus::Pending,
+            _ => CommandStatus::Other(uri.to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandState {
+    pub command_id: Option<Uuid>,
+    pub state: CommandStatus,
+    pub exit_code: Option<i64>,
+}
+
+/// What one Receive returned. Empty when the long poll timed out (w:TimedOut).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Received {
+    pub streams: Vec<StreamData>,
+    pub command_state: Option<CommandState>,
+}
+
+impl Received {
+    pub fn is_empty(&self) -> bool {
+        self.streams.is_empty() && self.command_state.is_none()
+    }
+    /// True once the command reported Done.
+    pub fn is_done(&self) -> bool {
+        matches!(
+            self.command_state,
+            Some(CommandState {
+                state: CommandStatus::Done,
+                ..
+            })
+        )
+    }
+}
+
+fn optional_uuid(s: Option<&str>) -> Result<Option<Uuid>> {
+    s.map(parse_uuid).transpose()
+}
+
+/// `rsp:ReceiveResponse` (MS-WSMV 2.2.4.30).
+pub fn parse_receive(env: &Envelope<'_>) -> Result<Received> {
+    let rr = env.expect(ns::SHELL, "ReceiveResponse")?;
+    let mut out = Received::default();
+    for st in rr.children_named(ns::SHELL, "Stream") {
+        let text: String = st.text.split_ascii_whitespace().collect();
+        let data = B64
+            .decode(text.as_bytes())
+            .map_err(|e| Error::Protocol(format!("bad base64 in rsp:Stream: {e}")))?;
+        out.streams.push(StreamData {
+            name: st.attr("Name").unwrap_or_default().to_owned(),
+            command_id: optional_uuid(st.attr("CommandId"))?,
+            data,
+            end: st.attr("End").is_some_and(|e| e == "true" || e == "1"),
+        });
+    }
+    if let Some(cs) = rr.child(ns::SHELL, "CommandState") {
+        let exit_code = match cs.child_text(ns::SHELL, "ExitCode") {
+            Some(t) => Some(
+                t.parse()
+                    .map_err(|e| Error::Protocol(format!("bad ExitCode {t:?}: {e}")))?,
+            ),
+            None => None,
+        };
+        out.command_state = Some(CommandState {
+            command_id: optional_uuid(cs.attr("CommandId"))?,
+            state: CommandStatus::from_uri(cs.attr("State").unwrap_or_default()),
+            exit_code,
+        });
+    }
+    Ok(out)
+}
+
+/// `connectResponseXml` of a ConnectResponse, decoded.
+pub fn parse_connect(env: &Envelope<'_>) -> Result<Vec<u8>> {
+    let x = env.expect(ns::POWERSHELL, "connectResponseXml")?;
+    let text: String = x.text.split_ascii_whitespace().collect();
+    B64.decode(text.as_bytes())
+        .map_err(|e| Error::Protocol(format!("bad base64 in connectResponseXml: {e}")))
+}
+
+/// The Identify answer (DSP0226 11).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub protocol_version: String,
+    pub product_vendor: Option<String>,
+    pub product_version: Option<String>,
+    pub security_profiles: Vec<String>,
+    /// The IdentifyResponse element as the server wrote it.
+    pub xml: String,
+}
+
+pub fn parse_identify(env: &Envelope<'_>) -> Result<Identity> {
+    let r = env.expect(ns::IDENTITY, "IdentifyResponse")?;
+    let t = |n: &str| r.child_text(ns::IDENTITY, n).map(str::to_owned);
+    Ok(Identity {
+        protocol_version: t("ProtocolVersion").unwrap_or_default(),
+        product_vendor: t("ProductVendor"),
+        product_version: t("ProductVersion"),
+        security_profiles: r
+            .child(ns::IDENTITY, "SecurityProfiles")
+            .map(|p| {
+                p.children
+                    .iter()
+                    .map(|c| c.text_trim().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        xml: env.raw(r).to_owned(),
+    })
+}
+
+/// One Enumerate or Pull page: the items' XML, and the context for the next Pull if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnumerationPage {
+    pub items: Vec<String>,
+    pub context: Option<String>,
+}
+
+/// EnumerateResponse (optimized, items in `w:Items`) or PullResponse (`n:Items`).
+pub fn parse_enumeration(env: &Envelope<'_>) -> Result<(EnumerationPage, Vec<Element>)> {
+    let body = env.body()?;
+    let resp = body
+        .child(ns::ENUMERATION, "EnumerateResponse")
+        .or_else(|| body.child(ns::ENUMERATION, "PullResponse"))
+        .ok_or_else(|| Error::Protocol("expected EnumerateResponse or PullResponse".into()))?;
+    let items_el = resp
+        .child(ns::WSMAN, "Items")
+        .or_else(|| resp.child(ns::ENUMERATION, "Items"));
+    let end = resp.child(ns::WSMAN, "EndOfSequence").is_some()
+        || resp.child(ns::ENUMERATION, "EndOfSequence").is_some();
+    let context = resp
+        .child_text(ns::ENUMERATION, "EnumerationContext")
+        .filter(|c| !c.is_empty() && !end)
+        .map(str::to_owned);
+    let mut page = EnumerationPage {
+        items: Vec::new(),
+        context,
+    };
+    let mut elements = Vec::new();
+    if let Some(items) = items_el {
+        for it in &items.children {
+            page.items.push(env.raw(it).to_owned());
+            elements.push(it.clone());
+        }
+    }
+    Ok((page, elements))
+}
+
+/// A Get answer: the body's first element, verbatim.
+pub fn parse_get(env: &Envelope<'_>) -> Result<(String, Element)> {
+    let first = env
+        .body()?
+        .children
+        .first()
+        .ok_or_else(|| Error::Protocol("Get response with an empty body".into()))?;
+    Ok((env.raw(first).to_owned(), first.clone()))
+}
