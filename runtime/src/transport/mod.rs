@@ -16,9 +16,10 @@ use crate::error::Error;
 pub use crate::outofproc::DataStream;
 
 pub mod outofproc;
-// pub mod wsman;  (enabled once psremote_wsman's client lands)
+pub mod wsman;
 
 pub use self::outofproc::{OutOfProcTransport, ProcessTarget, SshTarget};
+pub use self::wsman::WsmanTransport;
 
 /// Something the server sent.
 #[derive(Debug)]
@@ -45,6 +46,12 @@ pub trait Transport: Send + Sync + 'static {
     /// Creates the RunspacePool on the server with the opening fragments (SESSION_CAPABILITY +
     /// INIT_RUNSPACEPOOL) and starts delivering to `inbound`.
     fn open(&self, opening: Vec<u8>, inbound: InboundSender) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// Anything to do before the opening fragments are built (e.g. read the server's
+    /// MaxEnvelopeSize, which sets the fragment size).
+    fn prepare(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async { Ok(()) })
+    }
 
     /// Sends fragments; the first payload for an unknown pipeline creates it.
     fn send(

@@ -40,7 +40,8 @@ pub struct WsmanTransport {
     client: Arc<ws::WsmanClient>,
     resource_uri: String,
     computer_name: String,
-    max_envelope_size: usize,
+    /// Read MaxEnvelopeSizekb from the server before opening (no size was given).
+    negotiate_envelope: bool,
     state: Arc<Mutex<State>>,
     /// Serialises Command creation with the Sends that follow it.
     send_lock: tokio::sync::Mutex<()>,
@@ -62,7 +63,10 @@ fn map_auth(info: &ConnectionInfo) -> Result<ws::Auth, Error> {
         AuthMethod::Ntlm => ws::Auth::Ntlm(creds()?),
         AuthMethod::Kerberos => ws::Auth::Kerberos(creds()?),
         AuthMethod::Certificate { cert, key } => {
-            ws::Auth::Certificate(ws::ClientCertificate::from_pem_files(cert, key)?)
+            ws::Auth::Certificate(ws::ClientCertificate {
+                cert_pem: cert.clone(),
+                key_pem: key.clone(),
+            })
         }
     })
 }
@@ -72,29 +76,35 @@ impl WsmanTransport {
         let Target::Wsman { url } = &info.target else {
             return Err(Error::Config("not a WS-Man target".into()));
         };
-        let max_envelope_size = info.max_envelope_size.unwrap_or(512_000);
-        let endpoint = ws::Endpoint {
-            url: url.clone(),
-            auth: map_auth(info)?,
-            tls: ws::TlsOptions {
-                ca_file: info.tls.ca_file.clone(),
-                insecure_skip_verify: info.tls.insecure_skip_verify,
-                ..Default::default()
-            },
-            allow_unencrypted: info.allow_unencrypted,
-            proxy: info.proxy.clone(),
-            connect_timeout: info.connect_timeout,
-            operation_timeout: info.operation_timeout,
-            max_envelope_size: Some(max_envelope_size),
-            locale: info.locale.clone(),
+        let mut endpoint = ws::Endpoint::new(url.clone(), map_auth(info)?);
+        endpoint.tls = ws::TlsOptions {
+            ca_file: info.tls.ca_file.clone(),
+            insecure_skip_verify: info.tls.insecure_skip_verify,
             ..Default::default()
         };
+        endpoint.allow_unencrypted = info.allow_unencrypted;
+        endpoint.proxy = info.proxy.as_ref().map(|p| ws::Proxy {
+            url: p.clone(),
+            credentials: None,
+        });
+        endpoint.connect_timeout = info.connect_timeout;
+        endpoint.operation_timeout = info.operation_timeout;
+        if let Some(m) = info.max_envelope_size {
+            endpoint.max_envelope_size = m;
+        }
+        if let Some(l) = &info.locale {
+            endpoint.locale = l.clone();
+        }
+        // Pipelines poll concurrently: one authenticated connection each, plus the pool's.
+        endpoint.max_connections = endpoint
+            .max_connections
+            .max(info.max_runspaces as usize + 2);
         let client = ws::WsmanClient::new(endpoint)?;
         Ok(WsmanTransport {
             client: Arc::new(client),
             resource_uri: info.resource_uri(),
             computer_name: info.computer_name.clone(),
-            max_envelope_size: max_envelope_size as usize,
+            negotiate_envelope: info.max_envelope_size.is_none(),
             state: Arc::new(Mutex::new(State {
                 shell: None,
                 created: HashMap::new(),
@@ -104,6 +114,11 @@ impl WsmanTransport {
             })),
             send_lock: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The WS-Man client (for `identify`, `get`, `enumerate` on the same connection).
+    pub fn client(&self) -> &ws::WsmanClient {
+        &self.client
     }
 
     fn shell(&self) -> Result<ws::Shell, Error> {
@@ -277,7 +292,7 @@ impl Transport for WsmanTransport {
         Box::pin(async move {
             let shell = self.shell()?;
             self.client
-                .signal(&shell, pipeline, ws::Signal::PsCtrlC)
+                .signal(&shell, Some(pipeline), ws::Signal::PsCtrlC)
                 .await?;
             Ok(())
         })
@@ -304,7 +319,7 @@ impl Transport for WsmanTransport {
         Box::pin(async move {
             let shell = self.shell()?;
             self.stop_loops();
-            self.client.disconnect(&shell).await?;
+            self.client.disconnect(&shell, None).await?;
             Ok(())
         })
     }
@@ -342,9 +357,23 @@ impl Transport for WsmanTransport {
         &self.computer_name
     }
 
+    fn prepare(&self) -> BoxFuture<'_, Result<(), Error>> {
+        Box::pin(async move {
+            if self.negotiate_envelope {
+                // As PowerShell does; Windows refuses non-admins, then the default stays.
+                if let Err(e) = self.client.negotiate_max_envelope_size().await {
+                    tracing::debug!(error = %e, "MaxEnvelopeSizekb not readable; keeping the default");
+                }
+            }
+            Ok(())
+        })
+    }
+
     fn max_fragment_size(&self) -> Option<usize> {
-        // Base64 (4/3) plus the SOAP envelope's own size (MS-PSRP 3.1.5.1.3 leaves room).
-        Some((self.max_envelope_size.saturating_sub(2048) / 4) * 3)
+        Some(psremote_psrp::max_payload_for_envelope(
+            self.client.max_envelope_size() as usize,
+            psremote_psrp::DEFAULT_ENVELOPE_OVERHEAD,
+        ))
     }
 }
 

@@ -1,0 +1,238 @@
+//! The session's use of the sans-IO `psremote_psrp::RunspacePool`, in one place.
+
+use std::sync::Arc;
+
+use psremote_clixml::{ObjContent, Property, PsObject, Value};
+use psremote_psrp as psrp;
+use psrp::{Event, Payload, PowerShell};
+use uuid::Uuid;
+
+use crate::connection::ConnectionInfo;
+use crate::error::{Error, Result};
+use crate::host::{HostCall, HostError};
+use crate::record::ErrorRecord;
+
+/// The client RunspacePool of one session.
+pub(crate) struct Pool {
+    inner: psrp::RunspacePool,
+}
+
+impl Pool {
+    pub(crate) fn new(
+        info: &ConnectionInfo,
+        interactive_host: bool,
+        max_fragment_size: Option<usize>,
+    ) -> Result<Pool> {
+        // MS-PSRP 2.2.3.14: with no UI the server answers prompts itself (with the
+        // non-interactive error); with one it calls back through PIPELINE_HOST_CALL.
+        let host_info = if interactive_host {
+            psrp::HostInfo {
+                is_host_null: false,
+                is_host_ui_null: false,
+                is_host_raw_ui_null: true,
+                use_runspace_host: false,
+                host_default_data: None,
+            }
+        } else {
+            psrp::HostInfo::default()
+        };
+        let mut options = psrp::RunspacePoolOptions {
+            min_runspaces: info.min_runspaces as i32,
+            max_runspaces: info.max_runspaces as i32,
+            host_info,
+            ..Default::default()
+        };
+        if let Some(max) = max_fragment_size {
+            options.max_fragment_size = max;
+        }
+        Ok(Pool {
+            inner: psrp::RunspacePool::new(options),
+        })
+    }
+
+    /// SESSION_CAPABILITY + INIT_RUNSPACEPOOL fragments, for the shell's creationXml.
+    pub(crate) fn open(&mut self) -> Result<Vec<u8>> {
+        self.inner.open()?;
+        let mut opening = Vec::new();
+        while let Some(p) = self.inner.data_to_send() {
+            opening.extend_from_slice(&p.data);
+        }
+        Ok(opening)
+    }
+
+    pub(crate) fn drain_sends(&mut self) -> Vec<Payload> {
+        let mut v = Vec::new();
+        while let Some(p) = self.inner.data_to_send() {
+            v.push(p);
+        }
+        v
+    }
+
+    pub(crate) fn receive(&mut self, bytes: &[u8]) -> Result<()> {
+        self.inner.receive_data(bytes)?;
+        Ok(())
+    }
+
+    pub(crate) fn next_event(&mut self) -> Option<Event> {
+        self.inner.next_event()
+    }
+
+    pub(crate) fn create_pipeline(&mut self, ps: PowerShell, has_input: bool) -> Result<Uuid> {
+        let options = psrp::PipelineOptions {
+            no_input: !has_input,
+            ..Default::default()
+        };
+        Ok(self.inner.create_pipeline(ps, options)?)
+    }
+
+    pub(crate) fn send_input(&mut self, pid: Uuid, values: Vec<Value>) -> Result<()> {
+        self.inner.send_input(pid, values)?;
+        Ok(())
+    }
+
+    pub(crate) fn end_input(&mut self, pid: Uuid) -> Result<()> {
+        self.inner.end_input(pid)?;
+        Ok(())
+    }
+
+    pub(crate) fn get_command_metadata(&mut self, names: &[String]) -> Result<Uuid> {
+        let request = if names.is_empty() {
+            psrp::GetCommandMetadata::names(["*"])
+        } else {
+            psrp::GetCommandMetadata::names(names.iter().cloned())
+        };
+        Ok(self.inner.get_command_metadata(request)?)
+    }
+
+    pub(crate) fn host_response(
+        &mut self,
+        pipeline: Option<Uuid>,
+        call: &HostCall,
+        result: std::result::Result<Option<Value>, HostError>,
+    ) -> Result<()> {
+        let method = psrp::HostMethodIdentifier::from_i32(call.method_id);
+        if method.is_void() && result.is_ok() {
+            // MS-PSRP 3.1.4.8: void methods get no response.
+            return Ok(());
+        }
+        let (result, error) = match result {
+            Ok(v) => (Some(v.unwrap_or(Value::Null)), None),
+            Err(e) => (None, Some(host_error_record(&e.message))),
+        };
+        let response = psrp::HostResponse {
+            call_id: call.call_id,
+            method,
+            result,
+            error,
+        };
+        self.inner.host_response(pipeline, response)?;
+        Ok(())
+    }
+
+    pub(crate) fn close(&mut self) -> Result<()> {
+        // Over WS-Man and out-of-process, closing is the transport's (Delete / <Close>).
+        Ok(())
+    }
+}
+
+/// The host call in an event, if it is one.
+pub(crate) fn host_call(ev: &Event) -> Option<(Option<Uuid>, HostCall)> {
+    let (pipeline, call) = match ev {
+        Event::PipelineHostCall { pid, call } => (Some(*pid), call),
+        Event::RunspacePoolHostCall { call } => (None, call),
+        _ => return None,
+    };
+    Some((
+        pipeline,
+        HostCall {
+            call_id: call.call_id,
+            method_id: call.method.as_i32(),
+            method_name: call.method.label(),
+            parameters: call.parameters.clone(),
+            pipeline,
+        },
+    ))
+}
+
+/// The error for a PIPELINE_STATE Failed: its ExceptionAsErrorRecord (MS-PSRP 2.2.2.21).
+pub(crate) fn failure_from_state_error(v: Value) -> Error {
+    Error::failed(ErrorRecord::new(v))
+}
+
+/// GET_COMMAND_METADATA replies with a CommandMetadataCount object, then one CommandMetadata
+/// per command (MS-PSRP 2.2.3.21–22); check the count and return the commands.
+pub(crate) fn strip_metadata_count(values: Vec<Value>) -> Result<Vec<Value>> {
+    let mut it = values.into_iter();
+    let Some(first) = it.next() else {
+        return Ok(Vec::new());
+    };
+    let count = first
+        .as_object()
+        .filter(|o| {
+            o.type_names()
+                .iter()
+                .any(|t| t.ends_with("CommandMetadataCount"))
+        })
+        .and_then(|o| match o.get("Count") {
+            Some(Value::I32(n)) => Some(*n),
+            _ => None,
+        });
+    let rest: Vec<Value> = match count {
+        Some(_) => it.collect(),
+        None => std::iter::once(first).chain(it).collect(),
+    };
+    if let Some(n) = count {
+        if usize::try_from(n).ok() != Some(rest.len()) {
+            return Err(Error::UnexpectedValue(format!(
+                "CommandMetadataCount says {n} commands, {} arrived",
+                rest.len()
+            )));
+        }
+    }
+    Ok(rest)
+}
+
+/// The ErrorRecord a host call answers with when the client's host refuses it.
+pub(crate) fn host_error_record(message: &str) -> Value {
+    let mut ex = PsObject::with_type_names([
+        "System.Management.Automation.Host.HostException",
+        "System.Management.Automation.RuntimeException",
+        "System.SystemException",
+        "System.Exception",
+        "System.Object",
+    ]);
+    ex.to_string = Some(message.to_string());
+    ex.adapted.push(Property {
+        name: "Message".into(),
+        value: Value::String(message.to_string()),
+    });
+    let mut rec = PsObject::with_type_names(["System.Management.Automation.ErrorRecord", "System.Object"]);
+    rec.to_string = Some(message.to_string());
+    let props = [
+        ("Exception", Value::Object(Arc::new(ex))),
+        ("TargetObject", Value::Null),
+        (
+            "FullyQualifiedErrorId",
+            Value::String("HostFunctionNotImplemented".into()),
+        ),
+        ("InvocationInfo", Value::Null),
+        ("ErrorCategory_Category", Value::I32(11)),
+        ("ErrorCategory_Activity", Value::String(String::new())),
+        ("ErrorCategory_Reason", Value::String("HostException".into())),
+        ("ErrorCategory_TargetName", Value::String(String::new())),
+        ("ErrorCategory_TargetType", Value::String(String::new())),
+        (
+            "ErrorCategory_Message",
+            Value::String("NotImplemented: (:) [], HostException".into()),
+        ),
+        ("SerializeExtendedInfo", Value::Bool(false)),
+    ];
+    for (name, value) in props {
+        rec.extended.push(Property {
+            name: name.into(),
+            value,
+        });
+    }
+    rec.content = ObjContent::None;
+    Value::Object(Arc::new(rec))
+}
