@@ -258,6 +258,22 @@ pub struct PowerShell {
     pub history: Option<String>,
     /// `RedirectShellErrorOutputPipe`.
     pub redirect_shell_error_output_pipe: bool,
+    /// How `ExtraCmds` is sent for a single statement; set when decoding so that a pipeline
+    /// re-encodes as it came.
+    pub extra_cmds: ExtraCmdsMode,
+}
+
+/// How a `PowerShell` with a single statement carries `ExtraCmds` (with several statements
+/// it is always the list of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ExtraCmdsMode {
+    /// Left out, as PowerShell does.
+    #[default]
+    Auto,
+    /// `<Nil N="ExtraCmds"/>`, as pypsrp does.
+    Nil,
+    /// A one-element list.
+    Always,
 }
 
 impl From<Command> for PowerShell {
@@ -269,6 +285,7 @@ impl From<Command> for PowerShell {
             add_to_history: false,
             history: None,
             redirect_shell_error_output_pipe: true,
+            extra_cmds: ExtraCmdsMode::Auto,
         }
     }
 }
@@ -317,7 +334,9 @@ impl PowerShell {
                 Value::Bool(self.redirect_shell_error_output_pipe),
             ),
         ];
-        if !self.extra_statements.is_empty() {
+        if self.extra_statements.is_empty() && self.extra_cmds == ExtraCmdsMode::Nil {
+            props.push(("ExtraCmds", Value::Null));
+        } else if !self.extra_statements.is_empty() || self.extra_cmds == ExtraCmdsMode::Always {
             // ExtraCmds lists every statement, the first one included; Cmds repeats the first.
             let all = self
                 .statements()
@@ -344,6 +363,10 @@ impl PowerShell {
         };
         let commands = read_cmds(r.req("Cmds")?)?;
         let mut extra_statements = Vec::new();
+        let mut extra_cmds = match r.opt("ExtraCmds") {
+            Some(Value::Null) => ExtraCmdsMode::Nil,
+            _ => ExtraCmdsMode::Auto,
+        };
         if let Some(extra) = r.some("ExtraCmds") {
             let items = as_list(extra).ok_or_else(|| r.bad("ExtraCmds", "a list"))?;
             for (i, item) in items.iter().enumerate() {
@@ -352,6 +375,9 @@ impl PowerShell {
                 if i > 0 {
                     extra_statements.push(cmds);
                 }
+            }
+            if items.len() == 1 {
+                extra_cmds = ExtraCmdsMode::Always;
             }
         }
         Ok(PowerShell {
@@ -363,6 +389,7 @@ impl PowerShell {
             redirect_shell_error_output_pipe: r
                 .opt_bool("RedirectShellErrorOutputPipe")?
                 .unwrap_or(true),
+            extra_cmds,
         })
     }
 }

@@ -14,7 +14,7 @@ mod messages;
 mod obj;
 mod types;
 
-pub use command::{Argument, Command, PipelineResultTypes, PowerShell};
+pub use command::{Argument, Command, ExtraCmdsMode, PipelineResultTypes, PowerShell};
 pub use crypto::{
     KeyExchange, RSA_KEY_BITS, SessionKey, decode_public_key_blob, encode_public_key_blob,
     wrap_session_key,

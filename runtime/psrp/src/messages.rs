@@ -391,7 +391,10 @@ impl MessageData {
                     "SetMinMaxRunspacesResponse",
                     match availability {
                         Availability::Succeeded(b) => Value::Bool(*b),
-                        Availability::Available(n) => Value::I64(*n),
+                        // Windows sends the count as an Int32.
+                        Availability::Available(n) => {
+                            i32::try_from(*n).map_or(Value::I64(*n), Value::I32)
+                        }
                     },
                 ),
                 ("ci", Value::I64(*call_id)),
