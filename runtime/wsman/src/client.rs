@@ -470,6 +470,20 @@ impl WsmanClient {
         .await
     }
 
+    /// Connect to one command (pipeline) of a shell after `connect`: its output is then read
+    /// with `receive` as usual.
+    pub async fn connect_command(&self, shell: &Shell, command_id: Uuid) -> Result<()> {
+        self.call(
+            action::CONNECT,
+            &shell.resource_uri,
+            &[("ShellId", &shell.shell_id)],
+            &[],
+            |s| soap::connect_command_body(s, &command_id),
+            |env| env.expect(soap::ns::SHELL, "ConnectResponse").map(|_| ()),
+        )
+        .await
+    }
+
     /// Get of one shell (its State tells Connected/Disconnected; InvalidSelectors when gone).
     pub async fn get_shell(&self, shell: &Shell) -> Result<Shell> {
         self.call(

@@ -291,9 +291,8 @@ pub fn disconnect_body(s: &mut String, idle_timeout: Option<Duration>) {
     }
 }
 
-pub fn reconnect_body(s: &mut String) {
-    s.push_str("<rsp:Reconnect/>");
-}
+/// Reconnect has no input data (MS-WSMV 3.1.4.16); the body stays empty, as Windows expects.
+pub fn reconnect_body(_s: &mut String) {}
 
 /// `rsp:Connect` with `connectXml` (MS-PSRP 3.1.5.3.? connect to a disconnected pool).
 pub fn connect_body(s: &mut String, connect_xml_b64: &str) {
@@ -303,6 +302,12 @@ pub fn connect_body(s: &mut String, connect_xml_b64: &str) {
         ns::POWERSHELL,
         connect_xml_b64
     );
+}
+
+/// `rsp:Connect CommandId=…`: attach to a running command of a connected shell (MS-PSRP
+/// 3.1.4.10.2, after Connect to the shell).
+pub fn connect_command_body(s: &mut String, command_id: &Uuid) {
+    let _ = write!(s, "<rsp:Connect CommandId=\"{}\"/>", upper(command_id));
 }
 
 /// `wsen:Enumerate`, optimized (first items in the response), optionally filtered by selectors
