@@ -389,3 +389,10 @@ pub fn as_property_set(v: &Value) -> Option<&[Property]> {
         && o.adapted.is_empty();
     is_set.then_some(o.extended.as_slice())
 }
+
+impl Default for Value {
+    /// `<Nil/>`.
+    fn default() -> Self {
+        Value::Null
+    }
+}
