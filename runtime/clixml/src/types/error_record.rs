@@ -528,7 +528,7 @@ impl FromValue for ErrorRecord {
         let details_message: Option<String> = opt(o, "ErrorDetails_Message")?;
         let recommended_action: Option<String> = opt(o, "ErrorDetails_RecommendedAction")?;
         let error_details =
-            (details_message.is_some() || recommended_action.is_some()).then(|| ErrorDetails {
+            (details_message.is_some() || recommended_action.is_some()).then_some(ErrorDetails {
                 message: details_message,
                 recommended_action,
             });
