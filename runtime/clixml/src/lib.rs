@@ -31,11 +31,3 @@ pub use value::{
     Value, Version,
 };
 pub use writer::{CLIXML_NAMESPACE, Writer, to_objs_document, to_string};
-pub mod json {
-    pub fn to_json(_v: &crate::Value) -> serde_json::Value {
-        serde_json::Value::Null
-    }
-    pub fn from_json(_j: &serde_json::Value) -> Result<crate::Value, String> {
-        Ok(crate::Value::Null)
-    }
-}
