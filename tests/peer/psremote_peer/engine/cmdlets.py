@@ -1,0 +1,1072 @@
+"""Behaviour of the catalog's commands. Each implementation takes an Invocation and yields output
+objects lazily; objects carry the type names and properties Windows serializes for them."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import os
+import time
+import typing as t
+
+from psrpcore.types import ErrorCategory, HostMethodIdentifier, PSObject
+
+from . import dotnet_types
+from . import objects as o
+from .catalog import Command, compile_wildcard, has_wildcard
+from .errors import EngineError, error_record, runtime_error
+
+if t.TYPE_CHECKING:
+    from .interpreter import Invocation
+
+IMPLEMENTATIONS: dict[str, t.Callable[[Invocation], t.Iterator[t.Any]]] = {}
+
+COMPUTER_NAME = os.environ.get("PSREMOTE_PEER_COMPUTERNAME", "PSREMOTE-PEER")
+
+
+def cmdlet(*names: str) -> t.Callable[[t.Callable[[Invocation], t.Iterator[t.Any]]],
+                                      t.Callable[[Invocation], t.Iterator[t.Any]]]:
+    def deco(fn: t.Callable[[Invocation], t.Iterator[t.Any]]) -> t.Callable[[Invocation], t.Iterator[t.Any]]:
+        for n in names:
+            IMPLEMENTATIONS[n.lower()] = fn
+        return fn
+
+    return deco
+
+
+def _enum(type_name: str, name: str) -> t.Any:
+    values = dotnet_types.enum_values(type_name)
+    assert values is not None
+    return o.enum_value(type_name, values, name, dotnet_types.ENUMS[type_name][0])
+
+
+def _names_filter(patterns: list[str] | None) -> t.Callable[[str], bool]:
+    if not patterns:
+        return lambda _: True
+    rxs = [compile_wildcard(p) for p in patterns]
+    return lambda s: any(r.match(s) for r in rxs)
+
+
+# --- Write-* and friends ------------------------------------------------------------------------
+
+
+@cmdlet("Write-Output")
+def write_output(inv: Invocation) -> t.Iterator[t.Any]:
+    no_enum = inv.params.get("NoEnumerate")
+    for obj, params in inv.each_input():
+        value = params.get("InputObject")
+        if no_enum:
+            yield value
+        else:
+            yield from o.enumerate_value(value)
+
+
+@cmdlet("Write-Error")
+def write_error(inv: Invocation) -> t.Iterator[t.Any]:
+    for _, p in inv.each_input():
+        if p.get("ErrorRecord") is not None:
+            inv.write_error(p["ErrorRecord"])
+            continue
+        msg = o.to_string(p.get("Message") if p.get("Message") is not None else p.get("Exception"))
+        cat_name = o.to_string(p.get("Category")) if p.get("Category") is not None else "NotSpecified"
+        category = ErrorCategory[cat_name] if cat_name in ErrorCategory.__members__ else ErrorCategory.NotSpecified
+        fqid = o.to_string(p.get("ErrorId")) if p.get("ErrorId") else "Microsoft.PowerShell.Commands.WriteErrorException"
+        rec = error_record(msg, fqid, category, exception="WriteErrorException",
+                           target_object=p.get("TargetObject"),
+                           target_name=o.to_string(p.get("CategoryTargetName") or ""),
+                           target_type=o.to_string(p.get("CategoryTargetType") or ""),
+                           activity=o.to_string(p.get("CategoryActivity") or "Write-Error"))
+        inv.write_error(rec)
+    return iter(())
+
+
+@cmdlet("Write-Warning")
+def write_warning(inv: Invocation) -> t.Iterator[t.Any]:
+    for _, p in inv.each_input():
+        inv.write_warning(o.to_string(p.get("Message")))
+    return iter(())
+
+
+@cmdlet("Write-Verbose")
+def write_verbose(inv: Invocation) -> t.Iterator[t.Any]:
+    for _, p in inv.each_input():
+        inv.write_verbose(o.to_string(p.get("Message")))
+    return iter(())
+
+
+@cmdlet("Write-Debug")
+def write_debug(inv: Invocation) -> t.Iterator[t.Any]:
+    for _, p in inv.each_input():
+        inv.write_debug(o.to_string(p.get("Message")))
+    return iter(())
+
+
+@cmdlet("Write-Information")
+def write_information(inv: Invocation) -> t.Iterator[t.Any]:
+    for _, p in inv.each_input():
+        data = p.get("MessageData")
+        inv.write_information(o.to_wire(data), [o.to_string(x) for x in (p.get("Tags") or [])])
+    return iter(())
+
+
+@cmdlet("Write-Host")
+def write_host(inv: Invocation) -> t.Iterator[t.Any]:
+    """Since PowerShell 5 Write-Host writes an InformationRecord tagged PSHOST (HostInformationMessage)."""
+    for _, p in inv.each_input():
+        obj = p.get("Object")
+        sep = o.to_string(p.get("Separator")) if p.get("Separator") is not None else " "
+        text = sep.join(o.to_string(x) for x in obj) if isinstance(obj, list) else o.to_string(obj)
+        data = o.make_object(
+            ["System.Management.Automation.HostInformationMessage", "System.Object"],
+            adapted=[("Message", text), ("NoNewLine", bool(p.get("NoNewline"))),
+                     ("ForegroundColor", p.get("ForegroundColor")), ("BackgroundColor", p.get("BackgroundColor"))],
+            to_string=text)
+        inv.streams.information(data, "Write-Host", ["PSHOST"])
+    return iter(())
+
+
+@cmdlet("Write-Progress")
+def write_progress(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    status = o.to_string(p.get("Status")) if p.get("Status") is not None else "Processing"
+    inv.write_progress(o.to_string(p.get("Activity")), int(p.get("Id") or 0), status,
+                       int(p.get("PercentComplete") if p.get("PercentComplete") is not None else -1),
+                       bool(p.get("Completed")))
+    return iter(())
+
+
+@cmdlet("Out-Default", "Out-Null")
+def out_null(inv: Invocation) -> t.Iterator[t.Any]:
+    for _ in inv.input():
+        pass
+    return iter(())
+
+
+@cmdlet("Out-String")
+def out_string(inv: Invocation) -> t.Iterator[t.Any]:
+    items = [o.to_string(x) for x in inv.input()]
+    if inv.params.get("InputObject") is not None:
+        items.append(o.to_string(inv.params["InputObject"]))
+    if inv.params.get("Stream"):
+        yield from items
+    else:
+        yield "".join(i + "\r\n" for i in items)
+
+
+@cmdlet("Clear-Host")
+def clear_host(inv: Invocation) -> t.Iterator[t.Any]:
+    return iter(())
+
+
+@cmdlet("Exit-PSSession")
+def exit_pssession(inv: Invocation) -> t.Iterator[t.Any]:
+    return iter(())
+
+
+# --- pipeline cmdlets ----------------------------------------------------------------------------
+
+
+def _value_of(inv: Invocation, obj: t.Any, prop: t.Any) -> t.Any:
+    if isinstance(prop, o.ScriptBlock):
+        out = list(inv.invoke_block(prop, obj))
+        return out[0] if len(out) == 1 else (out or None)
+    if isinstance(prop, (dict,)):
+        expr = next((v for k, v in prop.items() if o.to_string(k).lower() in ("expression", "e")), None)
+        return _value_of(inv, obj, expr) if expr is not None else None
+    return o.get_property(obj, o.to_string(prop))
+
+
+@cmdlet("Where-Object")
+def where_object(inv: Invocation) -> t.Iterator[t.Any]:
+    interp = inv.interp
+    for obj, p in inv.each_input():
+        if obj is None and not inv.expecting_input:
+            obj = p.get("InputObject")
+            if obj is None:
+                continue
+        block = p.get("FilterScript")
+        if block is not None:
+            if o.is_true(list(inv.invoke_block(block, obj))):
+                yield obj
+            continue
+        prop = p.get("Property")
+        value = p.get("Value")
+        op = next((k for k in ("EQ", "NE", "GT", "LT", "GE", "LE", "Like", "NotLike", "Match", "NotMatch",
+                               "Contains", "NotContains", "In", "NotIn", "Is", "IsNot", "CEQ", "CNE", "CGT", "CLT",
+                               "CGE", "CLE", "CLike", "CNotLike", "CMatch", "CNotMatch", "CContains",
+                               "CNotContains", "CIn", "CNotIn", "Not") if p.get(k)), None)
+        left = o.get_property(obj, o.to_string(prop))
+        if op is None:
+            if o.is_true(left):
+                yield obj
+            continue
+        if op == "Not":
+            if not o.is_true(left):
+                yield obj
+            continue
+        lop = op.lower()
+        case = lop.startswith("c") and lop[1:] in ("eq", "ne", "gt", "lt", "ge", "le", "like", "notlike", "match",
+                                                   "notmatch", "contains", "notcontains", "in", "notin")
+        base = lop[1:] if case else lop
+        if interp.comparison(("c" if case else "") + base, left, value, 0) is True or (
+                isinstance(left, list) and interp.comparison(base, left, value, 0)):
+            yield obj
+
+
+@cmdlet("ForEach-Object")
+def foreach_object(inv: Invocation) -> t.Iterator[t.Any]:
+    p0 = inv.params
+    begin = p0.get("Begin")
+    end = p0.get("End")
+    process = list(p0.get("Process") or [])
+    member = p0.get("MemberName")
+    if begin is not None:
+        yield from inv.invoke_block(begin, None, set_underscore=False)
+    for obj, p in inv.each_input():
+        if obj is None and not inv.expecting_input:
+            obj = p.get("InputObject")
+        if member is not None:
+            v = o.get_property(obj, o.to_string(member))
+            yield from o.enumerate_value(v)
+            continue
+        for block in process:
+            yield from inv.invoke_block(block, obj)
+    if end is not None:
+        yield from inv.invoke_block(end, None, set_underscore=False)
+
+
+def _selected_names(obj: t.Any) -> list[str]:
+    names = o.type_names(obj)
+    return [f"Selected.{names[0]}" if names else "Selected.System.Object",
+            "System.Management.Automation.PSCustomObject", "System.Object"]
+
+
+def _expand_properties(obj: t.Any, props: list[t.Any]) -> list[str]:
+    names: list[str] = []
+    available = o.property_names(obj)
+    for pr in props:
+        if isinstance(pr, (o.ScriptBlock, dict)):
+            continue
+        s = o.to_string(pr)
+        if has_wildcard(s):
+            rx = compile_wildcard(s)
+            names.extend(n for n in available if rx.match(n) and n not in names)
+        else:
+            names.append(s)
+    return names
+
+
+@cmdlet("Select-Object")
+def select_object(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    props = p.get("Property")
+    props = props if isinstance(props, list) else ([props] if props is not None else None)
+    expand = p.get("ExpandProperty")
+    first = p.get("First")
+    last = p.get("Last")
+    skip = p.get("Skip") or 0
+    unique = p.get("Unique")
+    exclude = p.get("ExcludeProperty")
+
+    def source() -> t.Iterator[t.Any]:
+        if inv.expecting_input:
+            yield from inv.input()
+        elif p.get("InputObject") is not None:
+            yield p["InputObject"]
+
+    def shape(obj: t.Any) -> t.Iterator[t.Any]:
+        if props:
+            out_props: list[tuple[str, t.Any]] = []
+            for pr in props:
+                if isinstance(pr, dict):
+                    label = next((o.to_string(v) for k, v in pr.items()
+                                  if o.to_string(k).lower() in ("name", "label", "n", "l")), "")
+                    out_props.append((label, _value_of(inv, obj, pr)))
+                elif isinstance(pr, o.ScriptBlock):
+                    out_props.append((pr.text, _value_of(inv, obj, pr)))
+            for n in _expand_properties(obj, props):
+                if exclude and any(compile_wildcard(o.to_string(e)).match(n) for e in exclude):
+                    continue
+                real = next((x for x in o.property_names(obj) if x.lower() == n.lower()), n)
+                out_props.append((real, o.to_wire(o.get_property(obj, n))))
+            yield o.make_custom(out_props, _selected_names(obj))
+        elif expand is not None:
+            v = o.get_property(obj, o.to_string(expand))
+            if v is None and not o.has_property(obj, o.to_string(expand)):
+                inv.write_error(error_record(
+                    f"Property \"{o.to_string(expand)}\" cannot be found.", "ExpandPropertyNotFound,"
+                    "Microsoft.PowerShell.Commands.SelectObjectCommand", ErrorCategory.InvalidArgument,
+                    exception="ArgumentException", target_object=obj, activity="Select-Object"))
+                return
+            yield from o.enumerate_value(v)
+        else:
+            yield obj
+
+    def stream() -> t.Iterator[t.Any]:
+        seen: list[t.Any] = []
+        for obj in source():
+            for shaped in shape(obj):
+                if unique:
+                    key = o.to_string(shaped)
+                    if key in seen:
+                        continue
+                    seen.append(key)
+                yield shaped
+
+    if last is not None:
+        buf = list(stream())
+        buf = buf[int(skip):] if skip else buf
+        yield from buf[len(buf) - int(last):] if int(last) else []
+        return
+    n = 0
+    skipped = 0
+    for item in stream():
+        if skipped < int(skip):
+            skipped += 1
+            continue
+        if first is not None and n >= int(first):
+            return  # stop upstream early, like SelectObjectCommand's StopUpstreamCommandsException
+        yield item
+        n += 1
+
+
+def _sort_key(v: t.Any) -> tuple[int, t.Any]:
+    v = o.plain(v)
+    if v is None:
+        return (0, "")
+    if isinstance(v, bool):
+        return (1, int(v))
+    if hasattr(v, "value") and isinstance(getattr(v, "value"), int) and not isinstance(v, str):
+        return (1, int(v.value))
+    if isinstance(v, (int, float, decimal.Decimal)):
+        return (1, v)
+    if isinstance(v, datetime.datetime):
+        return (2, v.timestamp() if v.tzinfo else v)
+    return (3, o.to_string(v).lower())
+
+
+@cmdlet("Sort-Object")
+def sort_object(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    items = list(inv.input()) if inv.expecting_input else list(o.enumerate_value(p.get("InputObject")))
+    props = p.get("Property")
+    props = props if isinstance(props, list) else ([props] if props is not None else [])
+    desc = bool(p.get("Descending"))
+
+    def key(obj: t.Any) -> t.Any:
+        if not props:
+            return [_sort_key(obj)]
+        return [_sort_key(_value_of(inv, obj, pr)) for pr in props]
+
+    try:
+        items.sort(key=key, reverse=desc)
+    except TypeError:
+        items.sort(key=lambda x: [(k[0], o.to_string(k[1])) for k in key(x)], reverse=desc)
+    if p.get("Unique"):
+        seen: set[str] = set()
+        out = []
+        for i in items:
+            k = repr(key(i))
+            if k not in seen:
+                seen.add(k)
+                out.append(i)
+        items = out
+    yield from items
+
+
+@cmdlet("Measure-Object")
+def measure_object(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    props = p.get("Property") or [None]
+    props = props if isinstance(props, list) else [props]
+    items = list(inv.input()) if inv.expecting_input else list(o.enumerate_value(p.get("InputObject")))
+    for prop in props:
+        values = []
+        count = 0
+        for obj in items:
+            v = obj if prop is None else o.get_property(obj, o.to_string(prop))
+            if prop is not None and not o.has_property(obj, o.to_string(prop)):
+                continue
+            count += 1
+            n = o.plain(v)
+            if isinstance(n, (int, float, decimal.Decimal)) and not isinstance(n, bool):
+                values.append(float(n))
+            elif isinstance(n, str):
+                try:
+                    values.append(float(n))
+                except ValueError:
+                    pass
+        def opt(flag: str, fn: t.Callable[[list[float]], float]) -> float | None:
+            return fn(values) if p.get(flag) and values else None
+        yield o.make_object(
+            ["Microsoft.PowerShell.Commands.GenericMeasureInfo", "Microsoft.PowerShell.Commands.MeasureInfo",
+             "System.Object"],
+            adapted=[("Count", count), ("Average", opt("Average", lambda v: sum(v) / len(v))),
+                     ("Sum", opt("Sum", sum)), ("Maximum", opt("Maximum", max)), ("Minimum", opt("Minimum", min)),
+                     ("Property", None if prop is None else o.to_string(prop))],
+            to_string="Microsoft.PowerShell.Commands.GenericMeasureInfo")
+
+
+# --- system information --------------------------------------------------------------------------
+
+
+@cmdlet("Get-Date")
+def get_date(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    d = p.get("Date") or datetime.datetime.now()
+    if isinstance(d, datetime.datetime) and d.tzinfo is not None:
+        d = d.astimezone().replace(tzinfo=None)
+    for part in ("Year", "Month", "Day", "Hour", "Minute", "Second"):
+        if p.get(part) is not None:
+            d = d.replace(**{part.lower(): int(p[part])})
+    if p.get("Format") is not None:
+        from .interpreter import _dotnet_date_format
+
+        yield _dotnet_date_format(d, o.to_string(p["Format"]))
+        return
+    if p.get("UFormat") is not None:
+        yield d.strftime(o.to_string(p["UFormat"]))
+        return
+    hint = o.to_string(p.get("DisplayHint") or "DateTime")
+    # A live DateTime: PowerShell adds the DisplayHint NoteProperty (Get-Date's DisplayHintType).
+    from psrpcore.types import PSDateTime, PSNoteProperty
+
+    dt = PSDateTime.fromisoformat(d.isoformat())
+    dt.PSObject.extended_properties.append(PSNoteProperty(
+        "DisplayHint", _enum("Microsoft.PowerShell.Commands.DisplayHintType", hint)))
+    yield dt
+
+
+@cmdlet("Get-UICulture", "Get-Culture")
+def get_uiculture(inv: Invocation) -> t.Iterator[t.Any]:
+    # CultureInfo's serialization set (types.ps1xml), as the pshost fixture shows it on the wire.
+    yield o.make_object(["System.Globalization.CultureInfo", "System.Object"], adapted=[
+        ("LCID", 1033), ("Name", "en-US"), ("DisplayName", "English (United States)"),
+        ("IetfLanguageTag", "en-US"), ("ThreeLetterISOLanguageName", "eng"),
+        ("ThreeLetterWindowsLanguageName", "ENU"), ("TwoLetterISOLanguageName", "en")], to_string="en-US")
+
+
+@cmdlet("Start-Sleep")
+def start_sleep(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    secs = float(p.get("Seconds") or 0) + float(p.get("Milliseconds") or 0) / 1000.0
+    deadline = time.monotonic() + secs
+    while not inv.stopping:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        time.sleep(min(left, 0.05))
+    return iter(())
+
+
+@cmdlet("Read-Host")
+def read_host(inv: Invocation) -> t.Iterator[t.Any]:
+    """A host call (MS-PSRP 2.2.3.17): ReadLine, or ReadLineAsSecureString for -AsSecureString; the
+    prompt goes first through Write (Read-Host writes "Prompt: " itself)."""
+    p = inv.params
+    prompt = p.get("Prompt")
+    if prompt is not None:
+        text = " ".join(o.to_string(x) for x in prompt) if isinstance(prompt, list) else o.to_string(prompt)
+        inv.host_call(HostMethodIdentifier.Write2, [f"{text}: "])
+    if p.get("AsSecureString"):
+        yield inv.host_call(HostMethodIdentifier.ReadLineAsSecureString, [])
+    else:
+        yield inv.host_call(HostMethodIdentifier.ReadLine, [])
+
+
+@cmdlet("Restart-Computer")
+def restart_computer(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    for name in p.get("ComputerName") or ["localhost"]:
+        if p.get("WhatIf"):
+            inv.streams.information(
+                o.make_object(["System.Management.Automation.HostInformationMessage", "System.Object"],
+                              adapted=[("Message", f"What if: Performing the operation \"Enable the Remote shutdown "
+                                                   f"access rights and restart the computer.\" on target \"{name} "
+                                                   f"({COMPUTER_NAME})\"."), ("NoNewLine", False)]),
+                "Restart-Computer", ["PSHOST"])
+            continue
+        inv.interp.engine.events.append(("restart", o.to_string(name)))
+    return iter(())
+
+
+@cmdlet("Test-Connection")
+def test_connection(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    count = int(p.get("Count") if p.get("Count") is not None else 4)
+    quiet = bool(p.get("Quiet"))
+    for target in p.get("ComputerName") or []:
+        tgt = o.to_string(target)
+        reachable = tgt.lower() in ("localhost", "127.0.0.1", "::1", COMPUTER_NAME.lower(), ".")
+        if quiet:
+            yield reachable
+            continue
+        for i in range(count):
+            if inv.stopping:
+                return
+            if not reachable:
+                inv.write_error(error_record(
+                    f"Testing connection to computer '{tgt}' failed: No such host is known",
+                    "TestConnectionException,Microsoft.PowerShell.Commands.TestConnectionCommand",
+                    ErrorCategory.ResourceUnavailable, exception="InvalidOperationException", target_object=tgt,
+                    activity="Test-Connection", target_name=tgt, target_type="String"))
+                break
+            yield _ping_status(tgt, int(p.get("BufferSize") or 32), int(p.get("TimeToLive") or 128))
+            if i + 1 < count and p.get("Delay"):
+                time.sleep(min(float(p["Delay"]), 0.01))
+
+
+def _ping_status(target: str, size: int, ttl: int) -> PSObject:
+    cls = "System.Management.ManagementObject#root\\cimv2\\Win32_PingStatus"
+    addr = "127.0.0.1" if target != "::1" else "::1"
+    return o.make_object(
+        [cls, "System.Management.ManagementObject", "System.Management.ManagementBaseObject",
+         "System.ComponentModel.Component", "System.MarshalByRefObject", "System.Object"],
+        adapted=[("__GENUS", 2), ("__CLASS", "Win32_PingStatus"), ("__SUPERCLASS", None), ("__DYNASTY", "Win32_PingStatus"),
+                 ("__RELPATH", f"Win32_PingStatus.Address=\"{target}\",BufferSize={size},NoFragmentation=FALSE,"
+                               "RecordRoute=0,ResolveAddressNames=FALSE,SourceRoute=\"\",SourceRouteType=0,"
+                               "Timeout=4000,TimestampRoute=0,TimeToLive=128,TypeofService=0"),
+                 ("__PROPERTY_COUNT", 24), ("__DERIVATION", []), ("__SERVER", COMPUTER_NAME),
+                 ("__NAMESPACE", "root\\cimv2"), ("__PATH", None),
+                 ("Address", target), ("BufferSize", size), ("NoFragmentation", False),
+                 ("PrimaryAddressResolutionStatus", 0), ("ProtocolAddress", addr),
+                 ("ProtocolAddressResolved", ""), ("RecordRoute", 0), ("ReplyInconsistency", False),
+                 ("ReplySize", size), ("ResolveAddressNames", False), ("ResponseTime", 0),
+                 ("ResponseTimeToLive", ttl), ("StatusCode", 0), ("Timeout", 4000), ("TimeToLive", ttl),
+                 ("TypeofService", 0)],
+        extended=[("PSComputerName", COMPUTER_NAME), ("IPV4Address", "127.0.0.1"), ("IPV6Address", "::1")],
+        to_string=f"\\\\{COMPUTER_NAME}\\root\\cimv2:Win32_PingStatus.Address=\"{target}\"")
+
+
+# --- services -------------------------------------------------------------------------------------
+
+SERVICES: list[tuple[str, str, str, str, str, bool]] = [
+    # name, display name, status, start type, service type, can stop
+    ("BITS", "Background Intelligent Transfer Service", "Running", "Manual", "Win32ShareProcess", True),
+    ("Dhcp", "DHCP Client", "Running", "Automatic", "Win32ShareProcess", True),
+    ("Dnscache", "DNS Client", "Running", "Automatic", "Win32ShareProcess", True),
+    ("EventLog", "Windows Event Log", "Running", "Automatic", "Win32ShareProcess", True),
+    ("LanmanServer", "Server", "Running", "Automatic", "Win32ShareProcess", True),
+    ("LanmanWorkstation", "Workstation", "Running", "Automatic", "Win32ShareProcess", True),
+    ("MpsSvc", "Windows Defender Firewall", "Running", "Automatic", "Win32ShareProcess", False),
+    ("Netlogon", "Netlogon", "Stopped", "Manual", "Win32ShareProcess", False),
+    ("RemoteRegistry", "Remote Registry", "Stopped", "Disabled", "Win32ShareProcess", False),
+    ("Schedule", "Task Scheduler", "Running", "Automatic", "Win32ShareProcess", False),
+    ("Spooler", "Print Spooler", "Running", "Automatic", "Win32OwnProcess, InteractiveProcess", True),
+    ("W32Time", "Windows Time", "Stopped", "Manual", "Win32ShareProcess", False),
+    ("WinRM", "Windows Remote Management (WS-Management)", "Running", "Automatic", "Win32ShareProcess", True),
+    ("wuauserv", "Windows Update", "Stopped", "Manual", "Win32ShareProcess", False),
+    ("WSearch", "Windows Search", "Running", "Automatic", "Win32OwnProcess", True),
+]
+
+_DEPENDS = {"LanmanServer": ["SamSS", "Srv2"], "WinRM": ["RPCSS", "HTTP"], "Spooler": ["RPCSS", "http"]}
+
+
+class ServiceTable:
+    """The host's services; shared by every session (Set-Service changes them for all)."""
+
+    def __init__(self) -> None:
+        self.rows = {s[0].lower(): list(s) for s in SERVICES}
+
+    def all(self) -> list[list[t.Any]]:
+        return sorted(self.rows.values(), key=lambda r: r[0].lower())
+
+
+def service_object(row: list[t.Any]) -> PSObject:
+    name, display, status, start, stype, can_stop = row
+    st_values = dotnet_types.enum_values("System.ServiceProcess.ServiceType") or {}
+    st_cls = o.enum_class("System.ServiceProcess.ServiceType", st_values, flags=True)
+    stype_value = st_cls(0)
+    for part in stype.split(", "):
+        stype_value = stype_value | st_cls[part]
+    running = status == "Running"
+    deps = _DEPENDS.get(name, [])
+    return o.make_object(
+        ["System.ServiceProcess.ServiceController", "System.ComponentModel.Component", "System.MarshalByRefObject",
+         "System.Object"],
+        adapted=[
+            ("CanPauseAndContinue", False), ("CanShutdown", running and can_stop), ("CanStop", running and can_stop),
+            ("DisplayName", display), ("DependentServices", []), ("MachineName", "."), ("ServiceName", name),
+            ("ServicesDependedOn", deps), ("ServiceHandle", None),
+            ("Status", _enum("System.ServiceProcess.ServiceControllerStatus", status)),
+            ("ServiceType", stype_value),
+            ("StartType", _enum("System.ServiceProcess.ServiceStartMode", start)),
+            ("Site", None), ("Container", None),
+        ],
+        extended=[("Name", name), ("RequiredServices", deps)],
+        to_string="System.ServiceProcess.ServiceController")
+
+
+def _service_not_found(inv: Invocation, name: str, by_display: bool = False) -> None:
+    what = "display name" if by_display else "service name"
+    inv.write_error(error_record(
+        f"Cannot find any service with {what} '{name}'.",
+        f"NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.{inv.command.name.replace('-', '')}Command",
+        ErrorCategory.ObjectNotFound, exception="ServiceCommandException", target_object=name,
+        activity=inv.command.name, target_name=name, target_type="String"))
+
+
+@cmdlet("Get-Service")
+def get_service(inv: Invocation) -> t.Iterator[t.Any]:
+    table: ServiceTable = inv.interp.engine.services
+    include = _names_filter(inv.params.get("Include"))
+    exclude = inv.params.get("Exclude")
+    excl = _names_filter(exclude) if exclude else (lambda _: False)
+    for obj, p in inv.each_input():
+        if p.get("InputObject"):
+            yield from p["InputObject"]
+            continue
+        if p.get("DisplayName") is not None:
+            keys, by_display = p["DisplayName"], True
+        else:
+            keys, by_display = (p.get("Name") or ["*"]), False
+        for key in keys:
+            rx = compile_wildcard(key)
+            found = False
+            for row in table.all():
+                if rx.match(row[1] if by_display else row[0]) and include(row[0]) and not excl(row[0]):
+                    found = True
+                    yield service_object(row)
+            if not found and not has_wildcard(key):
+                _service_not_found(inv, key, by_display)
+
+
+@cmdlet("Set-Service")
+def set_service(inv: Invocation) -> t.Iterator[t.Any]:
+    table: ServiceTable = inv.interp.engine.services
+    for obj, p in inv.each_input():
+        target = p.get("Name")
+        if target is None and p.get("InputObject") is not None:
+            target = o.get_property(p["InputObject"], "ServiceName") or o.get_property(p["InputObject"], "Name")
+        name = o.to_string(target)
+        row = table.rows.get(name.lower())
+        if row is None:
+            inv.write_error(error_record(
+                f"Service {name} was not found on computer '.'.",
+                "InvalidOperationException,Microsoft.PowerShell.Commands.SetServiceCommand",
+                ErrorCategory.ObjectNotFound, exception="InvalidOperationException", target_object=name,
+                activity="Set-Service", target_name=name, target_type="String"))
+            continue
+        if p.get("WhatIf"):
+            continue
+        if p.get("DisplayName") is not None:
+            row[1] = o.to_string(p["DisplayName"])
+        if p.get("StartupType") is not None:
+            row[3] = o.to_string(p["StartupType"])
+        if p.get("Status") is not None:
+            row[2] = o.to_string(p["Status"])
+        if p.get("PassThru"):
+            yield service_object(row)
+
+
+# --- processes, hotfixes, events ----------------------------------------------------------------------
+
+PROCESSES = [
+    (4, "System", 0, 144, 0.0), (88, "Registry", 0, 61380, 0.0), (392, "smss", 0, 1212, 0.05),
+    (516, "csrss", 0, 5320, 0.48), (600, "wininit", 0, 6608, 0.03), (672, "services", 0, 9480, 1.2),
+    (688, "lsass", 0, 18500, 2.1), (812, "svchost", 0, 23100, 3.4), (860, "svchost", 0, 14512, 1.1),
+    (1024, "svchost", 0, 61212, 12.9), (1480, "spoolsv", 0, 15300, 0.3), (2140, "WmiPrvSE", 0, 19880, 0.8),
+    (2364, "wsmprovhost", 0, 71200, 1.7), (3012, "explorer", 1, 96400, 22.5), (4120, "powershell", 1, 84240, 4.0),
+]
+
+
+@cmdlet("Get-Process")
+def get_process(inv: Invocation) -> t.Iterator[t.Any]:
+    for obj, p in inv.each_input():
+        if p.get("InputObject"):
+            yield from p["InputObject"]
+            continue
+        ids = p.get("Id")
+        names = p.get("Name") or ["*"]
+        for pid in ids or []:
+            row = next((r for r in PROCESSES if r[0] == pid), None)
+            if row is None:
+                inv.write_error(error_record(
+                    f"Cannot find a process with the process identifier {pid}.",
+                    "NoProcessFoundForGivenId,Microsoft.PowerShell.Commands.GetProcessCommand",
+                    ErrorCategory.ObjectNotFound, exception="ArgumentException", target_object=pid,
+                    activity="Get-Process", target_name=str(pid), target_type="Int32"))
+            else:
+                yield process_object(row)
+        if ids:
+            continue
+        for n in names:
+            rx = compile_wildcard(n)
+            rows = [r for r in PROCESSES if rx.match(r[1])]
+            if not rows and not has_wildcard(n):
+                inv.write_error(error_record(
+                    f"Cannot find a process with the name \"{n}\". Verify the process name and call the cmdlet "
+                    "again.", "NoProcessFoundForGivenName,Microsoft.PowerShell.Commands.GetProcessCommand",
+                    ErrorCategory.ObjectNotFound, exception="ArgumentException", target_object=n,
+                    activity="Get-Process", target_name=n, target_type="String"))
+            for r in sorted(rows, key=lambda r: (r[1].lower(), r[0])):
+                yield process_object(r)
+
+
+def process_object(row: tuple[int, str, int, int, float]) -> PSObject:
+    pid, name, session, ws_kb, cpu = row
+    ws = ws_kb * 1024
+    return o.make_object(
+        ["System.Diagnostics.Process", "System.ComponentModel.Component", "System.MarshalByRefObject",
+         "System.Object"],
+        adapted=[("BasePriority", 8), ("ExitCode", None), ("HasExited", False), ("Handle", None),
+                 ("HandleCount", 100 + pid % 900), ("Id", pid), ("MachineName", "."), ("MainWindowTitle", ""),
+                 ("NonpagedSystemMemorySize64", ws // 40), ("PagedMemorySize64", ws // 2),
+                 ("PeakWorkingSet64", ws + 4096), ("PriorityClass", _enum("System.Diagnostics.ProcessPriorityClass",
+                                                                        "Normal")),
+                 ("PrivateMemorySize64", ws // 2), ("ProcessName", name), ("Responding", True),
+                 ("SessionId", session), ("StartTime", datetime.datetime(2026, 11, 23, 6, 0, 0)),
+                 ("VirtualMemorySize64", ws * 40), ("WorkingSet64", ws)],
+        extended=[("Name", name), ("Handles", 100 + pid % 900), ("VM", ws * 40), ("WS", ws), ("PM", ws // 2),
+                  ("NPM", ws // 40), ("CPU", cpu)],
+        to_string=f"System.Diagnostics.Process ({name})")
+
+
+HOTFIXES = [
+    ("KB5031364", "Security Update", "NT AUTHORITY\\SYSTEM", datetime.datetime(2026, 10, 14)),
+    ("KB5030841", "Update", "NT AUTHORITY\\SYSTEM", datetime.datetime(2026, 9, 12)),
+    ("KB4589208", "Update", "PSREMOTE-PEER\\Administrator", datetime.datetime(2026, 8, 3)),
+    ("KB5029915", "Security Update", "NT AUTHORITY\\SYSTEM", datetime.datetime(2026, 8, 9)),
+    ("KB5028951", "Hotfix", "CONTOSO\\jsmith", datetime.datetime(2026, 7, 21)),
+]
+
+
+def hotfix_object(row: tuple[str, str, str, datetime.datetime]) -> PSObject:
+    kb, desc, by, when = row
+    cls = "System.Management.ManagementObject#root\\cimv2\\Win32_QuickFixEngineering"
+    path = f"\\\\{COMPUTER_NAME}\\root\\cimv2:Win32_QuickFixEngineering.HotFixID=\"{kb}\",ServicePackInEffect=\"\""
+    return o.make_object(
+        [cls, "System.Management.ManagementObject", "System.Management.ManagementBaseObject",
+         "System.ComponentModel.Component", "System.MarshalByRefObject", "System.Object"],
+        adapted=[("__GENUS", 2), ("__CLASS", "Win32_QuickFixEngineering"), ("__SUPERCLASS", "CIM_LogicalElement"),
+                 ("__DYNASTY", "CIM_ManagedSystemElement"),
+                 ("__RELPATH", f"Win32_QuickFixEngineering.HotFixID=\"{kb}\",ServicePackInEffect=\"\""),
+                 ("__PROPERTY_COUNT", 11), ("__DERIVATION", ["CIM_LogicalElement", "CIM_ManagedSystemElement"]),
+                 ("__SERVER", COMPUTER_NAME), ("__NAMESPACE", "root\\cimv2"), ("__PATH", path),
+                 ("Caption", f"http://support.microsoft.com/?kbid={kb[2:]}"), ("CSName", COMPUTER_NAME),
+                 ("Description", desc), ("FixComments", ""), ("HotFixID", kb), ("InstallDate", None),
+                 ("InstalledBy", by), ("Name", None), ("ServicePackInEffect", ""), ("Status", None)],
+        extended=[("PSComputerName", COMPUTER_NAME), ("InstalledOn", when)],
+        to_string=path)
+
+
+@cmdlet("Get-HotFix")
+def get_hotfix(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    ids = p.get("Id")
+    desc = p.get("Description")
+    match_desc = _names_filter(desc) if desc else (lambda _: True)
+    for row in HOTFIXES:
+        if ids and not any(compile_wildcard(i).match(row[0]) for i in ids):
+            continue
+        if not match_desc(row[1]):
+            continue
+        yield hotfix_object(row)
+    for i in ids or []:
+        if not has_wildcard(i) and not any(r[0].lower() == i.lower() for r in HOTFIXES):
+            inv.write_error(error_record(
+                f"Cannot find the requested hotfix on the '{COMPUTER_NAME}' computer. Verify the input and Run the "
+                "command again.", "GetHotFixNoEntriesFound,Microsoft.PowerShell.Commands.GetHotFixCommand",
+                ErrorCategory.ObjectNotFound, exception="ArgumentException", target_object=i, activity="Get-HotFix",
+                target_name=i, target_type="String"))
+
+
+class EventLogs:
+    """The host's classic event logs; Clear-EventLog empties one for every session."""
+
+    def __init__(self) -> None:
+        base = datetime.datetime(2026, 11, 23, 8, 0, 0)
+        self.logs: dict[str, list[dict[str, t.Any]]] = {}
+        sources = [("Service Control Manager", 7036, "Information"), ("EventLog", 6005, "Information"),
+                   ("Microsoft-Windows-WinRM", 10149, "Warning"), ("Disk", 51, "Error"),
+                   ("Microsoft-Windows-Kernel-General", 12, "Information")]
+        for log in ("System", "Application", "Windows PowerShell"):
+            entries = []
+            for i in range(1, 26):
+                src, eid, kind = sources[i % len(sources)]
+                if log == "Application":
+                    src = "MsiInstaller" if i % 2 else "Windows Error Reporting"
+                if log == "Windows PowerShell":
+                    src, eid, kind = "PowerShell", 400 + i % 3 * 200, "Information"
+                entries.append({"Index": i, "EventID": eid, "EntryType": kind, "Source": src,
+                                "Message": f"{src} event {i}.", "TimeGenerated": base - datetime.timedelta(minutes=7 * i)})
+            self.logs[log] = list(reversed(entries))
+
+
+def event_entry(log: str, e: dict[str, t.Any]) -> PSObject:
+    return o.make_object(
+        ["System.Diagnostics.EventLogEntry", "System.ComponentModel.Component", "System.MarshalByRefObject",
+         "System.Object"],
+        adapted=[("MachineName", COMPUTER_NAME), ("Data", []), ("Index", e["Index"]), ("Category", "(0)"),
+                 ("CategoryNumber", 0), ("EventID", e["EventID"]),
+                 ("EntryType", _enum("System.Diagnostics.EventLogEntryType", e["EntryType"])),
+                 ("Message", e["Message"]), ("Source", e["Source"]), ("ReplacementStrings", []),
+                 ("InstanceId", e["EventID"]), ("TimeGenerated", e["TimeGenerated"]),
+                 ("TimeWritten", e["TimeGenerated"]), ("UserName", None), ("Site", None), ("Container", None)],
+        extended=[("EventID", e["EventID"])] if False else [],
+        to_string="System.Diagnostics.EventLogEntry")
+
+
+@cmdlet("Get-EventLog")
+def get_eventlog(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    logs: EventLogs = inv.interp.engine.eventlogs
+    if p.get("List"):
+        for name, entries in logs.logs.items():
+            yield o.make_object(["System.Diagnostics.EventLog", "System.ComponentModel.Component",
+                                 "System.MarshalByRefObject", "System.Object"],
+                                adapted=[("Log", name), ("Entries", len(entries)), ("LogDisplayName", name),
+                                         ("MachineName", "."), ("MaximumKilobytes", 20480),
+                                         ("OverflowAction", "OverwriteAsNeeded")],
+                                to_string=f"System.Diagnostics.EventLog ('{name}' on '.')" if False else name)
+        return
+    name = o.to_string(p.get("LogName"))
+    key = next((k for k in logs.logs if k.lower() == name.lower()), None)
+    if key is None:
+        raise EngineError(error_record(f"The event log '{name}' on computer '.' does not exist.",
+                                       "System.InvalidOperationException,Microsoft.PowerShell.Commands.GetEventLogCommand",
+                                       ErrorCategory.NotSpecified, exception="InvalidOperationException",
+                                       activity="Get-EventLog"))
+    newest = p.get("Newest")
+    types = p.get("EntryType")
+    sources = p.get("Source")
+    n = 0
+    for e in logs.logs[key]:
+        if types and not any(o.to_string(x).lower() == e["EntryType"].lower() for x in types):
+            continue
+        if sources and not any(compile_wildcard(s).match(e["Source"]) for s in sources):
+            continue
+        if p.get("InstanceId") and e["EventID"] not in p["InstanceId"]:
+            continue
+        if newest is not None and n >= int(newest):
+            break
+        n += 1
+        yield event_entry(key, e)
+
+
+@cmdlet("Clear-EventLog")
+def clear_eventlog(inv: Invocation) -> t.Iterator[t.Any]:
+    logs: EventLogs = inv.interp.engine.eventlogs
+    for name in inv.params.get("LogName") or []:
+        key = next((k for k in logs.logs if k.lower() == name.lower()), None)
+        if key is None:
+            inv.write_error(error_record(f"The Log name \"{name}\" does not exist in the computer \"localhost\".",
+                                         "Log not Found,Microsoft.PowerShell.Commands.ClearEventLogCommand",
+                                         ErrorCategory.InvalidOperation, exception="InvalidOperationException",
+                                         target_object=name, activity="Clear-EventLog"))
+            continue
+        if not inv.params.get("WhatIf"):
+            logs.logs[key] = []
+    return iter(())
+
+
+@cmdlet("Get-WinEvent")
+def get_winevent(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    logs: EventLogs = inv.interp.engine.eventlogs
+    if p.get("ListLog") is not None:
+        for pat in p["ListLog"]:
+            for name, entries in logs.logs.items():
+                if compile_wildcard(pat).match(name):
+                    yield o.make_object(["System.Diagnostics.Eventing.Reader.EventLogConfiguration", "System.Object"],
+                                        adapted=[("LogName", name), ("RecordCount", len(entries)),
+                                                 ("IsEnabled", True), ("LogMode", "Circular"),
+                                                 ("MaximumSizeInBytes", 20971520)], to_string=name)
+        return
+    names = p.get("LogName") or ["System"]
+    max_events = p.get("MaxEvents")
+    n = 0
+    levels = {"Error": (2, "Error"), "Warning": (3, "Warning"), "Information": (4, "Information")}
+    for pat in names:
+        for name, entries in logs.logs.items():
+            if not compile_wildcard(pat).match(name):
+                continue
+            for e in entries:
+                if max_events is not None and n >= int(max_events):
+                    return
+                n += 1
+                lvl, lvl_name = levels.get(e["EntryType"], (4, "Information"))
+                yield o.make_object(
+                    ["System.Diagnostics.Eventing.Reader.EventLogRecord",
+                     "System.Diagnostics.Eventing.Reader.EventRecord", "System.Object"],
+                    adapted=[("Id", e["EventID"]), ("Version", 0), ("Qualifiers", None), ("Level", lvl),
+                             ("Task", 0), ("Opcode", 0), ("Keywords", 36028797018963968),
+                             ("RecordId", e["Index"]), ("ProviderName", e["Source"]), ("ProviderId", None),
+                             ("LogName", name), ("ProcessId", 672), ("ThreadId", 4100),
+                             ("MachineName", COMPUTER_NAME), ("UserId", None),
+                             ("TimeCreated", e["TimeGenerated"]), ("LevelDisplayName", lvl_name),
+                             ("Message", e["Message"])],
+                    to_string="System.Diagnostics.Eventing.Reader.EventLogRecord")
+    if n == 0:
+        inv.write_error(error_record("No events were found that match the specified selection criteria.",
+                                     "NoMatchingEventsFound,Microsoft.PowerShell.Commands.GetWinEventCommand",
+                                     ErrorCategory.ObjectNotFound, exception="ArgumentException",
+                                     activity="Get-WinEvent"))
+
+
+@cmdlet("Get-WmiObject", "Get-CimInstance")
+def get_wmiobject(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    cls = o.to_string(p.get("Class") or p.get("ClassName") or "")
+    low = cls.lower()
+    if low == "win32_quickfixengineering":
+        for row in HOTFIXES:
+            yield hotfix_object(row)
+        return
+    if low == "win32_service":
+        for row in inv.interp.engine.services.all():
+            yield _wmi(cls, [("Name", row[0]), ("DisplayName", row[1]), ("State", row[2]),
+                             ("StartMode", "Auto" if row[3] == "Automatic" else row[3]), ("Started", row[2] == "Running"),
+                             ("AcceptStop", row[5])], f"Win32_Service.Name=\"{row[0]}\"")
+        return
+    if low == "win32_operatingsystem":
+        yield _wmi(cls, [("Caption", "Microsoft Windows Server 2022 Datacenter"), ("Version", "10.0.20348"),
+                         ("BuildNumber", "20348"), ("CSName", COMPUTER_NAME), ("OSArchitecture", "64-bit"),
+                         ("TotalVisibleMemorySize", 8388148), ("FreePhysicalMemory", 5242880)], "Win32_OperatingSystem=@")
+        return
+    if low == "win32_logicaldisk":
+        for dev, size, free in (("C:", 136_363_487_232, 61_203_587_072), ("D:", 53_684_989_952, 50_331_648_000)):
+            yield _wmi(cls, [("DeviceID", dev), ("DriveType", 3), ("FreeSpace", free), ("Size", size),
+                             ("VolumeName", "")], f"Win32_LogicalDisk.DeviceID=\"{dev}\"")
+        return
+    if low == "win32_bios":
+        yield _wmi(cls, [("SMBIOSBIOSVersion", "1.0"), ("Manufacturer", "PSRemote"), ("Name", "Default System BIOS"),
+                         ("SerialNumber", "PSR-0001"), ("Version", "PSR - 1")], "Win32_BIOS.Name=\"Default System BIOS\"")
+        return
+    raise EngineError(error_record("Invalid class ", "GetWMIManagementException,"
+                                   "Microsoft.PowerShell.Commands.GetWmiObjectCommand", ErrorCategory.InvalidType,
+                                   exception="InvalidOperationException", activity=inv.command.name))
+
+
+def _wmi(cls: str, props: list[tuple[str, t.Any]], relpath: str) -> PSObject:
+    path = f"\\\\{COMPUTER_NAME}\\root\\cimv2:{relpath}"
+    return o.make_object(
+        [f"System.Management.ManagementObject#root\\cimv2\\{cls}", "System.Management.ManagementObject",
+         "System.Management.ManagementBaseObject", "System.ComponentModel.Component", "System.MarshalByRefObject",
+         "System.Object"],
+        adapted=[("__GENUS", 2), ("__CLASS", cls), ("__SERVER", COMPUTER_NAME), ("__NAMESPACE", "root\\cimv2"),
+                 ("__PATH", path)] + props,
+        extended=[("PSComputerName", COMPUTER_NAME)], to_string=path)
+
+
+# --- Get-Command / Get-Help / Get-FormatData ------------------------------------------------------------
+
+
+def command_info(cmd: Command) -> PSObject:
+    kind = {"Cmdlet": "CmdletInfo", "Function": "FunctionInfo", "Alias": "AliasInfo"}.get(cmd.command_type,
+                                                                                        "CommandInfo")
+    ct = _enum("System.Management.Automation.CommandTypes", cmd.command_type)
+    definition = cmd.resolved_command_name if cmd.command_type == "Alias" else syntax(cmd)
+    shown = f"{cmd.name} -> {cmd.resolved_command_name}" if cmd.command_type == "Alias" else cmd.name
+    from psrpcore.types import PSVersion
+
+    return o.make_object(
+        [f"System.Management.Automation.{kind}", "System.Management.Automation.CommandInfo", "System.Object"],
+        adapted=[("HelpUri", cmd.help_uri), ("ResolvedCommandName", cmd.resolved_command_name),
+                 ("DisplayName", shown), ("ModuleName", cmd.module),
+                 ("Version", PSVersion(cmd.module_version)), ("Source", cmd.module), ("Definition", definition),
+                 ("DefaultParameterSet", cmd.default_parameter_set), ("Name", cmd.name), ("CommandType", ct),
+                 ("OutputType", list(cmd.output_types)), ("Visibility", "Public")],
+        to_string=cmd.name)
+
+
+def syntax(cmd: Command) -> str:
+    lines = []
+    for s in cmd.named_sets():
+        parts = [cmd.name]
+        for p in cmd.own_parameters():
+            m = p.membership(s)
+            if m is None:
+                continue
+            ty = "" if p.is_switch else f" <{p.type.rsplit('.', 1)[-1].lower()}>"
+            name = f"-{p.name}"
+            if m.position is not None:
+                name = f"[{name}]"
+            text = f"{name}{ty}"
+            parts.append(text if m.mandatory else f"[{text}]")
+        if cmd.supports_common_parameters:
+            parts.append("[<CommonParameters>]")
+        lines.append(" ".join(parts))
+    return "\r\n" + "\r\n\r\n".join(lines) + "\r\n"
+
+
+@cmdlet("Get-Command")
+def get_command(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    engine = inv.interp.engine
+    names = p.get("Name")
+    if p.get("Noun") or p.get("Verb"):
+        verbs = p.get("Verb") or ["*"]
+        nouns = p.get("Noun") or ["*"]
+        names = [f"{v}-{n}" for v in verbs for n in nouns]
+    found = engine.catalog.match(names or ["*"], p.get("Module"),
+                                 [o.to_string(x) for x in p.get("CommandType") or []] or None,
+                                 visible=lambda c: engine.visible(inv.interp.runspace, c))
+    if p.get("ListImported") is not None or True:
+        pass
+    if not found and names:
+        for n in names:
+            if not has_wildcard(n):
+                inv.write_error(error_record(
+                    f"The term '{n}' is not recognized as the name of a cmdlet, function, script file, or operable "
+                    "program. Check the spelling of the name, or if a path was included, verify that the path is "
+                    "correct and try again.", "CommandNotFoundException,Microsoft.PowerShell.Commands.GetCommandCommand",
+                    ErrorCategory.ObjectNotFound, exception="CommandNotFoundException", target_object=n,
+                    activity="Get-Command", target_name=n, target_type="String"))
+    total = p.get("TotalCount")
+    for i, c in enumerate(found):
+        if total is not None and i >= int(total):
+            break
+        if inv.stopping:
+            return
+        yield command_info(c)
+
+
+@cmdlet("Get-Help")
+def get_help(inv: Invocation) -> t.Iterator[t.Any]:
+    engine = inv.interp.engine
+    name = o.to_string(inv.params.get("Name") or "Get-Help")
+    cmd = engine.resolve_command(inv.interp.runspace, name)
+    if cmd is None:
+        raise EngineError(error_record(
+            f"Get-Help could not find {name} in a help file in this session. To download updated help topics type: "
+            "\"Update-Help\". To get help online, search for the help topic in the TechNet library at "
+            "https:/go.microsoft.com/fwlink/?LinkID=107116.", "HelpNotFound,Microsoft.PowerShell.Commands.GetHelpCommand",
+            ErrorCategory.ResourceUnavailable, exception="ArgumentException", target_object=name, activity="Get-Help"))
+    yield o.make_object(["MamlCommandHelpInfo", "System.Management.Automation.PSCustomObject", "System.Object"],
+                        extended=[("Name", cmd.name), ("Synopsis", cmd.synopsis or ""), ("Category", cmd.command_type),
+                                  ("ModuleName", cmd.module), ("Syntax", syntax(cmd).strip())],
+                        to_string=cmd.name)
+
+
+@cmdlet("Get-FormatData")
+def get_formatdata(inv: Invocation) -> t.Iterator[t.Any]:
+    """The session's format data: this endpoint ships none, so (like a host without extended
+    type data for the requested names) the answer is empty."""
+    return iter(())
+
+
+@cmdlet("Get-Variable")
+def get_variable(inv: Invocation) -> t.Iterator[t.Any]:
+    names = inv.params.get("Name") or ["*"]
+    vars_ = inv.interp.runspace.variables
+    value_only = inv.params.get("ValueOnly")
+    for n in names:
+        rx = compile_wildcard(n)
+        hits = [(k, v) for k, v in vars_.items() if rx.match(k) and k not in ("_", "input", "args")]
+        if not hits and not has_wildcard(n):
+            inv.write_error(error_record(f"Cannot find a variable with the name '{n}'.",
+                                         "VariableNotFound,Microsoft.PowerShell.Commands.GetVariableCommand",
+                                         ErrorCategory.ObjectNotFound, exception="ItemNotFoundException",
+                                         target_object=n, activity="Get-Variable", target_name=n, target_type="String"))
+        for k, v in sorted(hits):
+            if value_only:
+                yield v
+            else:
+                yield o.make_object(["System.Management.Automation.PSVariable", "System.Object"],
+                                    adapted=[("Name", k), ("Value", v), ("Description", ""),
+                                             ("Visibility", "Public"), ("Options", "None")], to_string=k)
+
+
+def unimplemented(cmd: Command) -> None:
+    raise runtime_error(f"{cmd.name} has no behaviour on this endpoint.")
