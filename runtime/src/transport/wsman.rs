@@ -55,19 +55,19 @@ fn map_auth(info: &ConnectionInfo) -> Result<ws::Auth, Error> {
                 use secrecy::ExposeSecret;
                 ws::Credentials::new(c.user.clone(), c.password.expose_secret().to_string())
             })
-            .ok_or_else(|| Error::Config("this authentication needs a user name and password".into()))
+            .ok_or_else(|| {
+                Error::Config("this authentication needs a user name and password".into())
+            })
     };
     Ok(match &info.auth {
         AuthMethod::Basic => ws::Auth::Basic(creds()?),
         AuthMethod::Negotiate => ws::Auth::Negotiate(creds()?),
         AuthMethod::Ntlm => ws::Auth::Ntlm(creds()?),
         AuthMethod::Kerberos => ws::Auth::Kerberos(creds()?),
-        AuthMethod::Certificate { cert, key } => {
-            ws::Auth::Certificate(ws::ClientCertificate {
-                cert_pem: cert.clone(),
-                key_pem: key.clone(),
-            })
-        }
+        AuthMethod::Certificate { cert, key } => ws::Auth::Certificate(ws::ClientCertificate {
+            cert_pem: cert.clone(),
+            key_pem: key.clone(),
+        }),
     })
 }
 
