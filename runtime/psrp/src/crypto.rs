@@ -103,7 +103,9 @@ pub fn encode_public_key_blob(key: &RsaPublicKey) -> Vec<u8> {
 /// Decodes a CAPI PUBLICKEYBLOB into an RSA public key.
 pub fn decode_public_key_blob(blob: &[u8]) -> Result<RsaPublicKey, Error> {
     let bad = |why: &str| Error::Crypto(format!("PUBLICKEYBLOB: {why}"));
-    let header = blob.get(..20).ok_or_else(|| bad("shorter than its header"))?;
+    let header = blob
+        .get(..20)
+        .ok_or_else(|| bad("shorter than its header"))?;
     let u32_at = |i: usize| {
         let mut a = [0u8; 4];
         a.copy_from_slice(&header[i..i + 4]);
@@ -113,7 +115,7 @@ pub fn decode_public_key_blob(blob: &[u8]) -> Result<RsaPublicKey, Error> {
         return Err(bad("not an RSA key-exchange public key"));
     }
     let bits = u32_at(12) as usize;
-    if bits == 0 || bits % 8 != 0 || bits > 16384 {
+    if bits == 0 || !bits.is_multiple_of(8) || bits > 16384 {
         return Err(bad("bad key length"));
     }
     let modulus_le = blob
@@ -127,7 +129,9 @@ pub fn decode_public_key_blob(blob: &[u8]) -> Result<RsaPublicKey, Error> {
 /// The wrapped key of a CAPI SIMPLEBLOB holding an AES-256 key wrapped with RSA.
 fn parse_simple_blob(blob: &[u8]) -> Result<&[u8], Error> {
     let bad = |why: &str| Error::Crypto(format!("SIMPLEBLOB: {why}"));
-    let header = blob.get(..12).ok_or_else(|| bad("shorter than its header"))?;
+    let header = blob
+        .get(..12)
+        .ok_or_else(|| bad("shorter than its header"))?;
     let u32_at = |i: usize| {
         let mut a = [0u8; 4];
         a.copy_from_slice(&header[i..i + 4]);
@@ -178,7 +182,7 @@ impl SessionKey {
 
     /// Decrypts the bytes of a `<SS>` value.
     pub fn decrypt(&self, data: &[u8]) -> Result<String, Error> {
-        if data.is_empty() || data.len() % 16 != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(16) {
             return Err(Error::Crypto(format!(
                 "SecureString of {} bytes is not whole AES blocks",
                 data.len()
@@ -187,7 +191,7 @@ impl SessionKey {
         let plain = Aes256CbcDec::new(&self.0.into(), &[0u8; 16].into())
             .decrypt_padded_vec::<Pkcs7>(data)
             .map_err(|_| Error::Crypto("SecureString padding is invalid (wrong key?)".into()))?;
-        if plain.len() % 2 != 0 {
+        if !plain.len().is_multiple_of(2) {
             return Err(Error::Crypto("SecureString is not UTF-16".into()));
         }
         let units: Vec<u16> = plain
@@ -208,7 +212,10 @@ mod tests {
         let ct = key.encrypt("pässwörd 𐐷");
         assert_eq!(ct.len() % 16, 0);
         assert_eq!(key.decrypt(&ct), Ok("pässwörd 𐐷".to_owned()));
-        assert_ne!(SessionKey([8; 32]).decrypt(&ct), Ok("pässwörd 𐐷".to_owned()));
+        assert_ne!(
+            SessionKey([8; 32]).decrypt(&ct),
+            Ok("pässwörd 𐐷".to_owned())
+        );
         assert!(key.decrypt(&ct[..5]).is_err());
     }
 
@@ -223,7 +230,10 @@ mod tests {
         let blob = kx.public_key_blob();
         assert!(blob.starts_with("BgIAAACkAABSU0ExAAQAAAEAAQ"), "{blob}");
         let raw = B64.decode(&blob).unwrap_or_default();
-        assert_eq!(decode_public_key_blob(&raw).ok(), Some(kx.key.to_public_key()));
+        assert_eq!(
+            decode_public_key_blob(&raw).ok(),
+            Some(kx.key.to_public_key())
+        );
 
         let session = SessionKey([0x5a; 32]);
         let wrapped = wrap_session_key(&kx.key.to_public_key(), &session);

@@ -3,10 +3,11 @@
 use psremote_clixml::Value;
 use uuid::Uuid;
 
+use crate::messages::{Availability, HostCall, SessionCapability};
 use crate::types::{PSInvocationState, RunspacePoolState};
 
 /// Which input stream of the transport a payload goes to. Over WS-Man these are the shell's
-/// `stdin` and `pr` streams (MS-PSRP 3.1.5.3.x: host responses go on `pr`).
+/// `stdin` and `pr` streams (host responses go on `pr`, MS-PSRP 3.1.5.4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StreamKind {
     Default,
@@ -16,58 +17,71 @@ pub enum StreamKind {
 /// Fragment bytes to hand to the transport, for the pool (`pipeline_id: None`) or a pipeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payload {
-    /// Whole fragments (MS-PSRP 2.2.4), each at most the configured max fragment size.
+    /// Whole fragments (MS-PSRP 2.2.4); at most the configured max fragment size in all.
     pub data: Vec<u8>,
     pub stream: StreamKind,
     pub pipeline_id: Option<Uuid>,
 }
 
 /// Something the server told us, decoded and checked against the state machines.
+///
+/// Records (error, warning, …) are carried as their CLIXML values; the typed views live in
+/// `psremote_clixml::types`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// RUNSPACEPOOL_STATE (2.2.2.9); `error` is the exception when Broken.
+    /// The server's SESSION_CAPABILITY (2.2.2.1) arrived; the protocol version is settled.
+    SessionCapability(SessionCapability),
+    /// RUNSPACEPOOL_STATE (2.2.2.9), or the end of a reconnect; `error` is the
+    /// ExceptionAsErrorRecord when Broken.
     RunspacePoolStateChanged {
         state: RunspacePoolState,
         error: Option<Value>,
     },
-    /// APPLICATION_PRIVATE_DATA (2.2.2.13): PSVersionTable and friends.
-    ApplicationPrivateData {
-        data: Value,
+    /// APPLICATION_PRIVATE_DATA (2.2.2.13): the server's PSPrimitiveDictionary
+    /// (PSVersionTable and friends).
+    ApplicationPrivateData { data: Value },
+    /// RUNSPACEPOOL_INIT_DATA (2.2.2.30): the pool's sizes after CONNECT_RUNSPACEPOOL.
+    RunspacePoolInitData {
+        min_runspaces: i32,
+        max_runspaces: i32,
     },
-    /// PipelineOutput (2.2.2.20).
-    PipelineOutput {
-        pid: Uuid,
-        value: Value,
+    /// RUNSPACE_AVAILABILITY (2.2.2.8): the answer to the call `call_id`
+    /// (SET_MAX/MIN_RUNSPACES, RESET_RUNSPACE_STATE, GET_AVAILABLE_RUNSPACES).
+    RunspaceAvailability {
+        call_id: i64,
+        availability: Availability,
     },
-    /// ERROR_RECORD (2.2.2.21): a non-terminating error.
-    ErrorRecord {
-        pid: Uuid,
-        record: Value,
-    },
-    Warning {
-        pid: Uuid,
-        record: Value,
-    },
-    Verbose {
-        pid: Uuid,
-        record: Value,
-    },
-    Debug {
-        pid: Uuid,
-        record: Value,
-    },
-    Information {
-        pid: Uuid,
-        record: Value,
-    },
-    Progress {
-        pid: Uuid,
-        record: Value,
-    },
-    /// PIPELINE_STATE (2.2.2.21); `error` is the ErrorRecord when Failed.
+    /// The session key arrived (ENCRYPTED_SESSION_KEY, 2.2.2.4); SecureStrings can be used.
+    EncryptedSessionKey,
+    /// USER_EVENT (2.2.2.12): a forwarded PowerShell event (PSEventArgs).
+    UserEvent { event: Value },
+    /// RUNSPACEPOOL_HOST_CALL (2.2.2.15).
+    RunspacePoolHostCall { call: HostCall },
+    /// PIPELINE_HOST_CALL (2.2.2.27).
+    PipelineHostCall { pid: Uuid, call: HostCall },
+    /// PIPELINE_OUTPUT (2.2.2.19).
+    PipelineOutput { pid: Uuid, value: Value },
+    /// ERROR_RECORD (2.2.2.20): a non-terminating error.
+    ErrorRecord { pid: Uuid, record: Value },
+    /// WARNING_RECORD (2.2.2.24).
+    Warning { pid: Uuid, record: Value },
+    /// VERBOSE_RECORD (2.2.2.23).
+    Verbose { pid: Uuid, record: Value },
+    /// DEBUG_RECORD (2.2.2.22).
+    Debug { pid: Uuid, record: Value },
+    /// INFORMATION_RECORD (2.2.2.26).
+    Information { pid: Uuid, record: Value },
+    /// PROGRESS_RECORD (2.2.2.25).
+    Progress { pid: Uuid, record: Value },
+    /// PIPELINE_STATE (2.2.2.21); `error` is the ExceptionAsErrorRecord when Failed.
     PipelineStateChanged {
         pid: Uuid,
         state: PSInvocationState,
         error: Option<Value>,
+    },
+    /// A message of a type this client does not know (logged, not an error).
+    UnknownMessage {
+        message_type: u32,
+        pid: Option<Uuid>,
     },
 }

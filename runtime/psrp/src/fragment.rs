@@ -6,7 +6,10 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use uuid::Uuid;
+
 use crate::error::FragmentError;
+use crate::event::StreamKind;
 
 /// Size of a fragment header.
 pub const FRAGMENT_HEADER_LEN: usize = 21;
@@ -133,9 +136,13 @@ fn encode_fragment(
     out.extend_from_slice(blob);
 }
 
+/// Where a queued message goes: the pool (`None`) or a pipeline, and which input stream.
+pub type Target = (Option<Uuid>, StreamKind);
+
 /// A message waiting to be sent, partly fragmented.
 #[derive(Debug, Clone)]
 struct Outgoing {
+    target: Target,
     object_id: u64,
     next_fragment_id: u64,
     offset: usize,
@@ -144,7 +151,7 @@ struct Outgoing {
 
 /// Splits messages into fragments of at most `max_size` bytes (header included), numbering
 /// objects from 1 as Windows does. Queued messages are packed into payloads: a payload holds
-/// whole fragments of one or more messages and never exceeds `max_size`.
+/// whole fragments of one or more messages for one target and never exceeds `max_size`.
 #[derive(Debug, Clone)]
 pub struct Fragmenter {
     next_object_id: u64,
@@ -167,14 +174,13 @@ impl Fragmenter {
         self.max_size
     }
 
-    /// Changes the limit for what is fragmented from now on (e.g. the server's
-    /// MaxEnvelopeSize became known).
+    /// Changes the limit for payloads taken from now on (e.g. the server's MaxEnvelopeSize
+    /// became known).
     pub fn set_max_size(&mut self, max_size: usize) {
         self.max_size = max_size.max(FRAGMENT_HEADER_LEN + 1);
     }
 
-    /// Takes the next ObjectId (callers that share one id space across queues use this).
-    pub fn next_object_id(&mut self) -> u64 {
+    fn next_object_id(&mut self) -> u64 {
         let id = self.next_object_id;
         self.next_object_id = self.next_object_id.wrapping_add(1);
         id
@@ -203,15 +209,16 @@ impl Fragmenter {
             .collect()
     }
 
-    /// Queues a message with a fresh ObjectId for [`Fragmenter::next_payload`].
+    /// Queues a message for the pool's default stream.
     pub fn queue(&mut self, message: Vec<u8>) {
-        let object_id = self.next_object_id();
-        self.queue_with_id(object_id, message);
+        self.queue_to((None, StreamKind::Default), message);
     }
 
-    /// Queues a message whose ObjectId was taken with [`Fragmenter::next_object_id`].
-    pub fn queue_with_id(&mut self, object_id: u64, message: Vec<u8>) {
+    /// Queues a message for a target, with the next ObjectId.
+    pub fn queue_to(&mut self, target: Target, message: Vec<u8>) {
+        let object_id = self.next_object_id();
         self.queue.push_back(Outgoing {
+            target,
             object_id,
             next_fragment_id: 0,
             offset: 0,
@@ -224,21 +231,42 @@ impl Fragmenter {
         !self.queue.is_empty()
     }
 
-    /// Packs queued messages into one payload of at most `max_size` bytes, splitting a message
-    /// where the payload is full. `None` when nothing is queued.
-    pub fn next_payload(&mut self) -> Option<Vec<u8>> {
-        self.next_payload_limited(self.max_size)
+    /// Whether messages for this pipeline (or the pool, `None`) are waiting.
+    pub fn has_pending_for(&self, pipeline_id: Option<Uuid>) -> bool {
+        self.queue.iter().any(|m| m.target.0 == pipeline_id)
     }
 
-    /// Like [`Fragmenter::next_payload`] with a smaller limit for this payload (e.g. the room
-    /// left in an envelope that carries something else).
-    pub fn next_payload_limited(&mut self, limit: usize) -> Option<Vec<u8>> {
-        let limit = limit.clamp(FRAGMENT_HEADER_LEN + 1, self.max_size);
-        if self.queue.is_empty() {
-            return None;
-        }
+    /// Drops what is queued for a pipeline (it ended, or the caller gave up on it).
+    pub fn discard_for(&mut self, pipeline_id: Uuid) {
+        self.queue.retain(|m| m.target.0 != Some(pipeline_id));
+    }
+
+    /// The next payload for whatever target is first in the queue.
+    pub fn next_payload(&mut self) -> Option<Vec<u8>> {
+        self.take(|_| true).map(|(_, data)| data)
+    }
+
+    /// The next payload and its target.
+    pub fn next_payload_tagged(&mut self) -> Option<(Target, Vec<u8>)> {
+        self.take(|_| true)
+    }
+
+    /// The next payload for one pipeline (or the pool, `None`), leaving other targets queued.
+    pub fn next_payload_for(&mut self, pipeline_id: Option<Uuid>) -> Option<(Target, Vec<u8>)> {
+        self.take(|t| t.0 == pipeline_id)
+    }
+
+    /// Packs the first message whose target matches, and the later ones for the same target,
+    /// into one payload of at most `max_size` bytes, splitting a message where it is full.
+    fn take(&mut self, wanted: impl Fn(&Target) -> bool) -> Option<(Target, Vec<u8>)> {
+        let target = self.queue.iter().find(|m| wanted(&m.target))?.target;
+        let limit = self.max_size;
         let mut out = Vec::new();
-        while let Some(msg) = self.queue.front_mut() {
+        let mut done = Vec::new();
+        for (i, msg) in self.queue.iter_mut().enumerate() {
+            if msg.target != target {
+                continue;
+            }
             let room = limit.saturating_sub(out.len());
             let left = msg.data.len() - msg.offset;
             // Start a fragment only if it can carry data (or is an empty message).
@@ -259,12 +287,15 @@ impl Fragmenter {
             msg.offset += take;
             msg.next_fragment_id += 1;
             if end {
-                self.queue.pop_front();
+                done.push(i);
             } else {
                 break;
             }
         }
-        Some(out)
+        for i in done.into_iter().rev() {
+            self.queue.remove(i);
+        }
+        Some((target, out))
     }
 }
 

@@ -12,6 +12,7 @@ mod fragment;
 mod message;
 mod messages;
 mod obj;
+mod pool;
 mod types;
 
 pub use command::{Argument, Command, ExtraCmdsMode, PipelineResultTypes, PowerShell};
@@ -23,14 +24,15 @@ pub use error::{Error, FragmentError};
 pub use event::{Event, Payload, StreamKind};
 pub use fragment::{
     DEFAULT_ENVELOPE_OVERHEAD, DefragmentLimits, Defragmenter, FLAG_END, FLAG_START,
-    FRAGMENT_HEADER_LEN, Fragment, FragmentRef, Fragmenter, max_payload_for_envelope,
+    FRAGMENT_HEADER_LEN, Fragment, FragmentRef, Fragmenter, Target, max_payload_for_envelope,
 };
 pub use message::{Destination, HEADER_LEN, Message, MessageType, UTF8_BOM};
 pub use messages::{
     Availability, CreatePipeline, GetCommandMetadata, HostCall, HostResponse, InitRunspacePool,
     MessageData, SessionCapability,
 };
+pub use pool::{PipelineOptions, RunspacePool, RunspacePoolOptions};
 pub use types::{
-    ApartmentState, CommandTypes, HostInfo, HostMethodIdentifier, PSInvocationState, PSThreadOptions, ProtocolVersion,
-    RemoteStreamOptions, RunspacePoolState,
+    ApartmentState, ApplicationPrivateData, CommandTypes, HostInfo, HostMethodIdentifier,
+    PSInvocationState, PSThreadOptions, ProtocolVersion, RemoteStreamOptions, RunspacePoolState,
 };

@@ -1,6 +1,6 @@
 //! Typed payloads of every PSRP message type (MS-PSRP 2.2.2), to and from CLIXML.
 
-use psremote_clixml::{ListKind, Limits, ObjContent, PsObject, Value, Version};
+use psremote_clixml::{Limits, ListKind, ObjContent, PsObject, Value, Version};
 use uuid::Uuid;
 
 use crate::command::PowerShell;
@@ -138,10 +138,19 @@ pub enum MessageData {
     /// PUBLIC_KEY_REQUEST (2.2.2.5).
     PublicKeyRequest,
     /// SET_MAX_RUNSPACES (2.2.2.6).
-    SetMaxRunspaces { max_runspaces: i32, call_id: i64 },
+    SetMaxRunspaces {
+        max_runspaces: i32,
+        call_id: i64,
+    },
     /// SET_MIN_RUNSPACES (2.2.2.7).
-    SetMinRunspaces { min_runspaces: i32, call_id: i64 },
-    RunspaceAvailability { call_id: i64, availability: Availability },
+    SetMinRunspaces {
+        min_runspaces: i32,
+        call_id: i64,
+    },
+    RunspaceAvailability {
+        call_id: i64,
+        availability: Availability,
+    },
     /// RUNSPACEPOOL_STATE (2.2.2.9).
     RunspacePoolState {
         state: RunspacePoolState,
@@ -149,7 +158,9 @@ pub enum MessageData {
     },
     CreatePipeline(CreatePipeline),
     /// GET_AVAILABLE_RUNSPACES (2.2.2.11).
-    GetAvailableRunspaces { call_id: i64 },
+    GetAvailableRunspaces {
+        call_id: i64,
+    },
     /// USER_EVENT (2.2.2.12): the PSEventArgs object.
     UserEvent(Value),
     /// APPLICATION_PRIVATE_DATA (2.2.2.13): the `ApplicationPrivateData` dictionary.
@@ -193,7 +204,9 @@ pub enum MessageData {
         max_runspaces: i32,
     },
     /// RESET_RUNSPACE_STATE (2.2.2.31).
-    ResetRunspaceState { call_id: i64 },
+    ResetRunspaceState {
+        call_id: i64,
+    },
     /// A message type this client does not know.
     Unknown(u32),
 }
@@ -248,9 +261,7 @@ impl HostCall {
             .ok_or_else(|| r.bad("mi", "a RemoteHostMethodId"))?;
         let parameters = match r.some("mp") {
             None => Vec::new(),
-            Some(mp) => as_list(mp)
-                .ok_or_else(|| r.bad("mp", "a list"))?
-                .to_vec(),
+            Some(mp) => as_list(mp).ok_or_else(|| r.bad("mp", "a list"))?.to_vec(),
         };
         Ok(HostCall {
             call_id: r.i64("ci")?,
@@ -346,7 +357,10 @@ impl MessageData {
                 let mut props = vec![
                     ("protocolversion", Value::Version(c.protocol_version)),
                     ("PSVersion", Value::Version(c.ps_version)),
-                    ("SerializationVersion", Value::Version(c.serialization_version)),
+                    (
+                        "SerializationVersion",
+                        Value::Version(c.serialization_version),
+                    ),
                 ];
                 if let Some(tz) = &c.time_zone {
                     props.push(("TimeZone", tz.clone()));
@@ -425,9 +439,7 @@ impl MessageData {
             | D::WarningRecord(v)
             | D::ProgressRecord(v)
             | D::InformationRecord(v) => v.clone(),
-            D::ApplicationPrivateData(v) => {
-                ms_object(vec![("ApplicationPrivateData", v.clone())])
-            }
+            D::ApplicationPrivateData(v) => ms_object(vec![("ApplicationPrivateData", v.clone())]),
             D::GetCommandMetadata(g) => ms_object(vec![
                 (
                     "Name",
@@ -588,7 +600,11 @@ impl MessageData {
             T::UserEvent => D::UserEvent(need()?.clone()),
             T::ApplicationPrivateData => {
                 let r = reader()?;
-                D::ApplicationPrivateData(r.opt("ApplicationPrivateData").cloned().unwrap_or(Value::Null))
+                D::ApplicationPrivateData(
+                    r.opt("ApplicationPrivateData")
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                )
             }
             T::GetCommandMetadata => {
                 let r = reader()?;
@@ -641,8 +657,14 @@ impl MessageData {
                 Some(Value::Object(o)) if has_props(o) => {
                     let r = reader()?;
                     D::ConnectRunspacePool {
-                        min_runspaces: r.some("MinRunspaces").map(|_| r.i32("MinRunspaces")).transpose()?,
-                        max_runspaces: r.some("MaxRunspaces").map(|_| r.i32("MaxRunspaces")).transpose()?,
+                        min_runspaces: r
+                            .some("MinRunspaces")
+                            .map(|_| r.i32("MinRunspaces"))
+                            .transpose()?,
+                        max_runspaces: r
+                            .some("MaxRunspaces")
+                            .map(|_| r.i32("MaxRunspaces"))
+                            .transpose()?,
                     }
                 }
                 _ => D::ConnectRunspacePool {
@@ -669,12 +691,11 @@ impl MessageData {
         if let MessageType::Unknown(n) = message.message_type {
             return Ok(MessageData::Unknown(n));
         }
-        let values = psremote_clixml::from_bytes_with(&message.data, limits).map_err(|e| {
-            Error::Clixml {
+        let values =
+            psremote_clixml::from_bytes_with(&message.data, limits).map_err(|e| Error::Clixml {
                 message: message.message_type.name(),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         MessageData::from_value(message.message_type, values.first())
     }
 

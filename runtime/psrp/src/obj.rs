@@ -13,9 +13,6 @@ pub(crate) const PSOBJECT_LIST_TYPE: [&str; 2] = [
     "System.Object",
 ];
 
-/// The type names of a Hashtable (`<DCT>`).
-pub(crate) const HASHTABLE_TYPE: [&str; 2] = ["System.Collections.Hashtable", "System.Object"];
-
 /// An object with only extended (`<MS>`) properties, in the given order.
 pub(crate) fn ms_object(props: Vec<(&str, Value)>) -> Value {
     Value::object(PsObject {
@@ -51,15 +48,6 @@ pub(crate) fn list_value(type_names: &[&str], kind: ListKind, items: Vec<Value>)
     Value::object(PsObject {
         type_names: Some(type_names.iter().map(|s| (*s).to_owned()).collect()),
         content: ObjContent::List(kind, items),
-        ..PsObject::default()
-    })
-}
-
-/// A Hashtable (`<DCT>`).
-pub(crate) fn hashtable(entries: Vec<(Value, Value)>) -> Value {
-    Value::object(PsObject {
-        type_names: Some(HASHTABLE_TYPE.iter().map(|s| (*s).to_owned()).collect()),
-        content: ObjContent::Dict(entries),
         ..PsObject::default()
     })
 }
@@ -131,13 +119,6 @@ impl<'a> Reader<'a> {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(self.bad(name, "an <S>")),
-        }
-    }
-
-    pub(crate) fn guid(&self, name: &'static str) -> Result<uuid::Uuid, Error> {
-        match self.req(name)? {
-            Value::Guid(g) => Ok(*g),
-            _ => Err(self.bad(name, "a <G>")),
         }
     }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use psremote_clixml::{Value, Version};
 
 use crate::error::Error;
-use crate::obj::{Reader, as_i32, enum_value, ms_object};
+use crate::obj::{Reader, as_dict, as_i32, enum_value, ms_object};
 
 /// A PSRP protocol version (`protocolversion` of SESSION_CAPABILITY, MS-PSRP 2.2.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -181,12 +181,15 @@ impl PSInvocationState {
     }
 }
 
+// The enums come from a macro, so `#[derive(Default)]` cannot mark the variant.
+#[allow(clippy::derivable_impls)]
 impl Default for ApartmentState {
     fn default() -> Self {
         ApartmentState::Unknown
     }
 }
 
+#[allow(clippy::derivable_impls)]
 impl Default for PSThreadOptions {
     fn default() -> Self {
         PSThreadOptions::Default
@@ -342,4 +345,50 @@ impl HostMethodIdentifier {
                 | Other(_)
         )
     }
+}
+
+/// A view of APPLICATION_PRIVATE_DATA's dictionary (MS-PSRP 2.2.2.13): `PSVersionTable`
+/// and whatever else the endpoint configuration adds.
+#[derive(Debug, Clone, Copy)]
+pub struct ApplicationPrivateData<'a>(pub &'a Value);
+
+impl<'a> ApplicationPrivateData<'a> {
+    /// A top-level entry by key (ASCII case ignored, like a PowerShell hashtable).
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
+        dict_get(self.0, key)
+    }
+
+    /// The server's `$PSVersionTable`.
+    pub fn ps_version_table(&self) -> Option<&'a Value> {
+        self.get("PSVersionTable")
+    }
+
+    /// An entry of `$PSVersionTable`, e.g. `PSVersion`, `PSEdition`, `BuildVersion`.
+    pub fn ps_version_entry(&self, key: &str) -> Option<&'a Value> {
+        self.ps_version_table().and_then(|t| dict_get(t, key))
+    }
+
+    /// `$PSVersionTable.PSVersion`.
+    pub fn ps_version(&self) -> Option<Version> {
+        match self.ps_version_entry("PSVersion")? {
+            Value::Version(v) => Some(*v),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// `$PSVersionTable.PSRemotingProtocolVersion`.
+    pub fn remoting_protocol_version(&self) -> Option<ProtocolVersion> {
+        match self.ps_version_entry("PSRemotingProtocolVersion")? {
+            Value::Version(v) => Some(ProtocolVersion::from_version(v)),
+            _ => None,
+        }
+    }
+}
+
+fn dict_get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    as_dict(v)?
+        .iter()
+        .find(|(k, _)| k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(key)))
+        .map(|(_, v)| v)
 }

@@ -42,7 +42,10 @@ fn decode_file(path: &std::path::Path) -> Result<Vec<Decoded>, String> {
                     let message = Message::decode(&bytes)
                         .map_err(|e| format!("exchange {i}: header: {e}"))?;
                     if message.destination != dest {
-                        return Err(format!("exchange {i}: destination {:?}", message.destination));
+                        return Err(format!(
+                            "exchange {i}: destination {:?}",
+                            message.destination
+                        ));
                     }
                     let data = MessageData::decode(&message, &Limits::DEFAULT)
                         .map_err(|e| format!("exchange {i}: {e}"))?;
@@ -69,7 +72,11 @@ fn every_recorded_message_decodes_and_reencodes() {
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|e| e == "yml"));
     files.sort();
-    assert!(files.len() >= 30, "expected the recordings in {}", dir.display());
+    assert!(
+        files.len() >= 30,
+        "expected the recordings in {}",
+        dir.display()
+    );
 
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut failures = Vec::new();
@@ -94,8 +101,8 @@ fn every_recorded_message_decodes_and_reencodes() {
                 "{name}: unknown message type in a Windows recording"
             );
             assert_eq!(d.data.message_type(), d.message.message_type);
-            let original = psremote_psrp::clixml::from_bytes(&d.message.data)
-                .map(|v| v.into_iter().next());
+            let original =
+                psremote_psrp::clixml::from_bytes(&d.message.data).map(|v| v.into_iter().next());
             let original = match original {
                 Ok(v) => v,
                 Err(e) => {
@@ -125,7 +132,10 @@ fn every_recorded_message_decodes_and_reencodes() {
                 failures.push(format!("{name} #{n}: typed round trip differs: {round:?}"));
             }
             let header = Message::decode(&again.encode());
-            if header.as_ref().map(|m| (m.rpid, m.pid, m.message_type)).ok()
+            if header
+                .as_ref()
+                .map(|m| (m.rpid, m.pid, m.message_type))
+                .ok()
                 != Some((d.message.rpid, d.message.pid, d.message.message_type))
             {
                 failures.push(format!("{name} #{n}: header round trip differs"));
@@ -133,7 +143,12 @@ fn every_recorded_message_decodes_and_reencodes() {
         }
     }
     eprintln!("decoded messages by type: {counts:#?}");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     // Every message type the recordings contain was seen.
     for t in [
         MessageType::SessionCapability,
@@ -164,7 +179,11 @@ fn every_recorded_message_decodes_and_reencodes() {
         MessageType::RunspacePoolInitData,
         MessageType::ResetRunspaceState,
     ] {
-        assert!(counts.contains_key(t.name()), "no {} in the recordings", t.name());
+        assert!(
+            counts.contains_key(t.name()),
+            "no {} in the recordings",
+            t.name()
+        );
     }
 }
 
@@ -178,14 +197,18 @@ fn recorded_public_key_blob_parses_and_reencodes() {
         MessageData::PublicKey(k) => Some(k.clone()),
         _ => None,
     });
-    let Some(blob) = blob else { panic!("no PUBLIC_KEY") };
+    let Some(blob) = blob else {
+        panic!("no PUBLIC_KEY")
+    };
     use base64::Engine;
     let raw = base64::engine::general_purpose::STANDARD
         .decode(&blob)
         .unwrap_or_default();
     let key = psremote_psrp::decode_public_key_blob(&raw);
     assert!(key.is_ok(), "{key:?}");
-    let again = key.map(|k| psremote_psrp::encode_public_key_blob(&k)).unwrap_or_default();
+    let again = key
+        .map(|k| psremote_psrp::encode_public_key_blob(&k))
+        .unwrap_or_default();
     assert_eq!(again, raw);
     // The server's answer is a SIMPLEBLOB for AES-256 wrapped with RSA: 12-byte header then
     // 256 bytes of RSA-2048 ciphertext.
@@ -197,7 +220,10 @@ fn recorded_public_key_blob_parses_and_reencodes() {
         .decode(wrapped.unwrap_or_default())
         .unwrap_or_default();
     assert_eq!(wrapped.len(), 12 + 256);
-    assert_eq!(&wrapped[..12], &[1, 2, 0, 0, 0x10, 0x66, 0, 0, 0, 0xa4, 0, 0]);
+    assert_eq!(
+        &wrapped[..12],
+        &[1, 2, 0, 0, 0x10, 0x66, 0, 0, 0, 0xa4, 0, 0]
+    );
 }
 
 #[allow(dead_code)]

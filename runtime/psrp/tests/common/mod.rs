@@ -223,7 +223,11 @@ fn same_props(
         n
     };
     if names(a) != names(b) {
-        return Err(format!("{path}: properties {:?} != {:?}", names(a), names(b)));
+        return Err(format!(
+            "{path}: properties {:?} != {:?}",
+            names(a),
+            names(b)
+        ));
     }
     for p in a {
         if let Some(q) = b.iter().find(|q| q.name == p.name) {
