@@ -40,7 +40,10 @@ def build_catalog(name: str) -> tuple[Catalog, dict[str, list[str]]]:
 
 
 def create_engine(catalog: str = "windows-5.1") -> Engine:
-    cat, enums = build_catalog(catalog)
+    from .metadata import gc_paused
+
+    with gc_paused():
+        cat, enums = build_catalog(catalog)
     return Engine(cat, enums)
 
 

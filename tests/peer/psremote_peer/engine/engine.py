@@ -114,11 +114,11 @@ class Engine:
             if c.is_script and not c.command_text.lstrip().startswith(DISCOVERY_MARKER):
                 parsed[id(c)] = Parser(c.command_text).parse_script()
         interp = Interpreter(self, runspace, ctx)
-        with runspace.lock:
+        if True:  # pipelines of one pool may run at once (max runspaces > 1); variables are shared
             for idx, st in enumerate(statements):
                 stream: t.Iterator[t.Any] | None = None
                 if idx == 0 and getattr(ctx, "has_input", False):
-                    stream = ctx.input()
+                    stream = (o.mark_deserialized(v) for v in ctx.input())
                 for c in st:
                     streams = Streams(ctx, _merges(c))
                     args = [Arg(v, None) if n is None else Arg(v, n, True) for n, v in c.parameters]

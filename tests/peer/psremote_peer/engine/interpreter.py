@@ -4,6 +4,7 @@ ProcessRecord loop; nothing is collected unless PowerShell would collect it (ass
 
 from __future__ import annotations
 
+import collections.abc
 import datetime
 import decimal
 import enum
@@ -256,15 +257,47 @@ class Interpreter:
             self.scope = Scope({}, self.scope)
         try:
             self._bind_script_args(script, args)
-            self.scope.set("input", input_iter if input_iter is not None else iter(()))
             try:
-                yield from self.exec_statements(script.statements, top_level=True)
-            except ReturnSignal as r:
-                yield from r.values
+                yield from self.exec_body(script, input_iter, top_level=True)
             except ExitSignal:
                 return
         finally:
             self.streams, self.scope = prev_streams, prev_scope
+
+    def exec_body(self, script: ast.Script, input_iter: t.Iterator[t.Any] | None,
+                  top_level: bool = False) -> t.Iterator[t.Any]:
+        """A script body: plain (the end block, `$input` = all input) or begin/process/end, where
+        process runs once per input object with `$_` (once with no input when there is none)."""
+        blocks = script.named_blocks
+        if blocks is None:
+            self.scope.set("input", input_iter if input_iter is not None else iter(()))
+            try:
+                yield from self.exec_statements(script.statements, top_level=top_level)
+            except ReturnSignal as r:
+                yield from r.values
+            return
+        self.scope.set("input", iter(()))
+        for name in ("begin", "process", "end"):
+            block = blocks.get(name)
+            if name == "process":
+                items: t.Iterable[t.Any] = input_iter if input_iter is not None else [None]
+                for item in items:
+                    if block is None:
+                        continue
+                    self.scope.set("_", item)
+                    self.scope.set("input", iter([item] if input_iter is not None else []))
+                    try:
+                        yield from self.exec_statements(block.statements, top_level=top_level)
+                    except ReturnSignal as r:
+                        yield from r.values
+                continue
+            if block is None:
+                continue
+            self.scope.set("input", iter(()))
+            try:
+                yield from self.exec_statements(block.statements, top_level=top_level)
+            except ReturnSignal as r:
+                yield from r.values
 
     def _bind_script_args(self, script: ast.Script, args: list[Arg]) -> None:
         decls = script.params or []
@@ -448,7 +481,9 @@ class Interpreter:
                 stream = self.run_command_node(el, stream)
             else:
                 value = self.eval(el)
-                stream = iter(list(o.enumerate_value(value)))
+                # an enumerator ($input) streams; other values are unrolled one level
+                stream = o.enumerate_value(value) if isinstance(value, collections.abc.Iterator) \
+                    else iter(list(o.enumerate_value(value)))
         if stream is not None:
             yield from stream
 
@@ -516,11 +551,7 @@ class Interpreter:
             self.scope = Scope({}, prev)
         try:
             self._bind_script_args(script, args)
-            self.scope.set("input", input_iter if input_iter is not None else iter(()))
-            try:
-                out = list(self.exec_statements(script.statements))
-            except ReturnSignal as r:
-                out = r.values
+            out = list(self.exec_body(script, input_iter))
         finally:
             self.scope = prev
         return iter(out)
@@ -590,9 +621,6 @@ class Interpreter:
             name = "_"
         found, v = self.scope.lookup(name)
         if found:
-            if name == "input" and not isinstance(v, list):
-                v = list(v)
-                self.scope.set("input", v)
             return v
         if name in _PREFERENCE_DEFAULTS:
             return _PREFERENCE_DEFAULTS[name]

@@ -5,9 +5,11 @@ Name, Namespace, HelpUri, CommandType, ResolvedCommandName, OutputType and Param
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import typing as t
 
-from psrpcore.types import CommandTypes, PSDict, PSInt, PSList
+from psrpcore.types import CommandTypes, PSInt
 
 from . import objects as o
 from .catalog import Command, Parameter, compile_wildcard
@@ -82,8 +84,7 @@ def parameter_metadata(p: Parameter) -> t.Any:
     cached = getattr(p, "_metadata_object", None)
     if cached is not None:
         return cached
-    aliases = PSList(p.aliases)
-    aliases.PSObject.type_names = list(ALIASES_TN)
+    aliases = o.make_list(p.aliases, ALIASES_TN)
     obj = o.make_object(
         PARAMETER_METADATA_TN,
         adapted=[("Name", p.name), ("ParameterType", p.type), ("Aliases", aliases), ("IsDynamic", p.dynamic),
@@ -97,12 +98,8 @@ def command_metadata(cmd: Command) -> t.Any:
     cached = getattr(cmd, "_metadata_object", None)
     if cached is not None:
         return cached
-    outputs = PSList(cmd.output_types)
-    outputs.PSObject.type_names = list(OUTPUT_TYPE_TN)
-    params = PSDict()
-    params.PSObject.type_names = list(PARAMETERS_TN)
-    for p in cmd.all_parameters():
-        params[p.name] = parameter_metadata(p)
+    outputs = o.make_list(cmd.output_types, OUTPUT_TYPE_TN)
+    params = o.make_dict(((p.name, parameter_metadata(p)) for p in cmd.all_parameters()), PARAMETERS_TN)
     info = _INFO_TYPES.get(cmd.command_type, "CommandInfo")
     obj = o.make_custom(
         [("Name", cmd.name), ("Namespace", cmd.module), ("HelpUri", cmd.help_uri),
@@ -114,10 +111,24 @@ def command_metadata(cmd: Command) -> t.Any:
     return obj
 
 
+@contextlib.contextmanager
+def gc_paused() -> t.Iterator[None]:
+    """Building tens of thousands of small objects triggers the cyclic GC over and over (it was
+    75% of the time for the 2,000-command catalog); none of them form cycles worth collecting."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def command_metadata_reply(engine: Engine, runspace: Runspace | None, names: t.Any, command_type: t.Any,
                            namespace: t.Any) -> list[t.Any]:
     cmds = select_commands(engine, runspace, names, command_type, namespace)
-    return [metadata_count(len(cmds))] + [command_metadata(c) for c in cmds]
+    with gc_paused():
+        return [metadata_count(len(cmds))] + [command_metadata(c) for c in cmds]
 
 
 def metadata_count(n: int) -> t.Any:

@@ -8,6 +8,7 @@ ServiceController`, `System.ComponentModel.Component`, …) and its adapted .NET
 
 from __future__ import annotations
 
+import collections.abc
 import datetime
 import decimal
 import enum
@@ -107,6 +108,16 @@ class NoteProperty:
         return NoteProperty(self.name, self.value)
 
 
+def _with_meta(obj: t.Any, type_names: list[str], adapted: list[t.Any], extended: list[t.Any]) -> t.Any:
+    """Attach a per-instance PSObjectMeta directly: what PSObject.__new__/__init__ do, without
+    copying the class's property list and walking __setattr__ (5-7x cheaper; the catalog builds
+    tens of thousands of these for GET_COMMAND_METADATA)."""
+    meta = PSObjectMeta(type_names, adapted, extended)
+    object.__setattr__(obj, "PSObject", meta)
+    meta._instance = obj
+    return obj
+
+
 def make_object(
     type_names: list[str],
     adapted: t.Iterable[tuple[str, t.Any]] = (),
@@ -114,30 +125,38 @@ def make_object(
     to_string: str | None = None,
 ) -> PSObject:
     """A live .NET object: its type chain, adapted properties (`<Props>`), extended (`<MS>`)."""
-    obj = PSObject()
-    obj.PSObject.type_names = list(type_names)
-    meta = obj.PSObject
-    meta.adapted_properties.extend(NoteProperty(name, to_wire(value)) for name, value in adapted)
-    meta.extended_properties.extend(NoteProperty(name, to_wire(value)) for name, value in extended)
+    obj = _with_meta(object.__new__(PSObject), list(type_names),
+                     [NoteProperty(name, to_wire(value)) for name, value in adapted],
+                     [NoteProperty(name, to_wire(value)) for name, value in extended])
     if to_string is not None:
         obj.PSObject.to_string = to_string
     return obj
 
 
+_CUSTOM_TN = ["System.Management.Automation.PSCustomObject", "System.Object"]
+
+
 def make_custom(props: t.Iterable[tuple[str, t.Any]], type_names: list[str] | None = None) -> PSObject:
     """`[pscustomobject]@{…}`: a PSCustomObject whose properties are NoteProperties (`<MS>`)."""
-    obj = PSCustomObject()
-    if type_names:
-        obj.PSObject.type_names = list(type_names)
-    obj.PSObject.extended_properties.extend(NoteProperty(name, value) for name, value in props)
-    return obj
+    return _with_meta(object.__new__(PSCustomObject), list(type_names or _CUSTOM_TN), [],
+                      [NoteProperty(name, value) for name, value in props])
+
+
+def make_list(items: t.Iterable[t.Any], type_names: list[str]) -> PSList:
+    lst = list.__new__(PSList)
+    list.__init__(lst, items)
+    return _with_meta(lst, list(type_names), [], [])
+
+
+def make_dict(items: t.Iterable[tuple[t.Any, t.Any]], type_names: list[str]) -> PSDict:
+    d = dict.__new__(PSDict)
+    dict.__init__(d, items)
+    return _with_meta(d, list(type_names), [], [])
 
 
 def object_array(items: t.Iterable[t.Any]) -> PSList:
     """An `object[]` (PowerShell's array) serialized as `<LST>` with System.Object[] names."""
-    lst = PSList(to_wire(i) for i in items)
-    lst.PSObject.type_names = list(OBJECT_ARRAY_TYPES)
-    return lst
+    return make_list((to_wire(i) for i in items), OBJECT_ARRAY_TYPES)
 
 
 def to_wire(value: t.Any) -> t.Any:
@@ -157,10 +176,8 @@ def to_wire(value: t.Any) -> t.Any:
     if isinstance(value, datetime.datetime):
         return value if isinstance(value, PSDateTime) else PSDateTime.fromisoformat(value.isoformat())
     if isinstance(value, dict):
-        d = PSDict()
-        for k, v in value.items():
-            d[to_wire(k)] = to_wire(v)
-        return d
+        return make_dict(((to_wire(k), to_wire(v)) for k, v in value.items()),
+                         ["System.Collections.Hashtable", "System.Object"])
     if isinstance(value, (list, tuple)):
         return object_array(value)
     return value
@@ -372,6 +389,8 @@ def enumerate_value(v: t.Any) -> t.Iterator[t.Any]:
     """How the pipeline unrolls a value written to it: collections one level, others as is."""
     if isinstance(v, (list, tuple)) and not isinstance(v, str):
         yield from v
+    elif isinstance(v, collections.abc.Iterator):
+        yield from v  # an enumerator such as $input
     elif v is None:
         yield None
     else:
@@ -384,3 +403,16 @@ def is_collection(v: t.Any) -> bool:
 
 def psstring(v: str) -> PSString:
     return PSString(v)
+
+
+_PRIMITIVES = (str, int, float, bool, datetime.datetime, decimal.Decimal, bytes)
+
+
+def mark_deserialized(v: t.Any) -> t.Any:
+    """An object that came over the wire is a deserialized copy: its type names carry
+    `Deserialized.` when written back, as Windows does (test_psrp_with_input fixture)."""
+    if isinstance(v, PSObject) and not isinstance(v, _PRIMITIVES) and not isinstance(v, enum.Enum):
+        names = v.PSObject.type_names
+        if names and not names[0].startswith("Deserialized."):
+            v.PSObject.type_names = [f"Deserialized.{n}" for n in names]
+    return v

@@ -31,6 +31,8 @@ class Script(Node):
     params: list[ParamDecl] | None
     statements: list[Node]
     text: str = ""
+    # begin/process/end blocks (about_Functions_Advanced_Methods); None for a plain body
+    named_blocks: dict[str, "Script"] | None = None
 
 
 @dataclasses.dataclass
@@ -174,7 +176,7 @@ CASE_PREFIXES = ("i", "c")
 LOGICAL_OPS = {"and", "or", "xor"}
 UNSUPPORTED_KEYWORDS = {
     "while", "do", "for", "switch", "function", "filter", "workflow", "class", "enum", "trap", "try",
-    "data", "dynamicparam", "begin", "process", "end", "until", "configuration", "using",
+    "data", "dynamicparam", "until", "configuration", "using",
 }
 _ARG_TERMINATORS = set(" \t\r\n;|)}")
 _WORD_END = set(" \t\r\n;|(){},=+*/%<>!\"'`[]$@.")
@@ -273,6 +275,9 @@ class Parser:
                 params = self.parse_param_block()
             else:
                 self.i = save
+        named = self.parse_named_blocks(end_char)
+        if named is not None:
+            return Script(start, params, [], named_blocks=named)
         stmts = []
         while True:
             self.skip_separators()
@@ -287,6 +292,33 @@ class Parser:
                     raise self.error(f"Unexpected token '{self.rest_token()}' in expression or statement.",
                                      "UnexpectedToken")
         return Script(start, params, stmts)
+
+    def named_block_at(self) -> str | None:
+        for kw in ("begin", "process", "end"):
+            if self.keyword_at(kw):
+                j = self.i + len(kw)
+                while j < self.n and self.text[j] in " \t\r\n":
+                    j += 1
+                if j < self.n and self.text[j] == "{":
+                    return kw
+        return None
+
+    def parse_named_blocks(self, end_char: str) -> dict[str, Script] | None:
+        self.skip_separators()
+        if self.named_block_at() is None:
+            return None
+        blocks: dict[str, Script] = {}
+        while True:
+            self.skip_separators()
+            if self.at_end() or (end_char and self.peek() == end_char):
+                return blocks
+            kw = self.named_block_at()
+            if kw is None or kw in blocks:
+                raise self.error(f"Unexpected token '{self.rest_token()}' in expression or statement.",
+                                 "UnexpectedToken")
+            self.i += len(kw)
+            self.skip_ws(newlines=True)
+            blocks[kw] = self.parse_braced_block(kw)
 
     def rest_token(self) -> str:
         j = self.i
@@ -518,6 +550,8 @@ class Parser:
             return True
         if ch.isalpha() or ch == "_" or ch == "\\":
             return True
+        if ch in "?%" and (is_space(self.peek(1)) or self.peek(1) in "{"):
+            return True  # the ? and % aliases of Where-Object / ForEach-Object
         if ch == "-" and self.peek(1).isalpha():
             # a unary operator like -not starts an expression
             word = self.word_after_dash()
