@@ -13,6 +13,8 @@ mod convert;
 mod error;
 pub mod escape;
 mod float;
+#[cfg(feature = "json")]
+pub mod json;
 mod limits;
 mod reader;
 pub mod types;

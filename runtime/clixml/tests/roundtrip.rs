@@ -167,3 +167,21 @@ proptest! {
         prop_assert_eq!(from_str(&to_string(&v)).ok(), Some(vec![v]));
     }
 }
+
+#[cfg(feature = "json")]
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The JSON view is an exact inverse, also through JSON text.
+    #[test]
+    fn json_view_round_trips(v in value()) {
+        use psremote_clixml::json::{from_json, to_json};
+        let j = to_json(&v);
+        let text = serde_json::to_string(&j).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let parsed: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let back = from_json(&parsed).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&back, &v, "{}", text);
+        prop_assert!(same_sharing(&v, &back));
+    }
+}
