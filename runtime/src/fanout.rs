@@ -64,10 +64,7 @@ pub enum FanOutEvent {
         state: InvocationState,
     },
     /// `computer_name` failed: unreachable, refused, timed out, or the pipeline Failed.
-    Failed {
-        computer_name: String,
-        error: Error,
-    },
+    Failed { computer_name: String, error: Error },
 }
 
 impl FanOutEvent {
@@ -91,8 +88,12 @@ pub fn tag_output(value: Value, computer_name: &str, runspace_id: Option<Uuid>) 
             ..PsObject::default()
         },
     };
-    obj.extended
-        .retain(|p| !matches!(p.name.as_str(), "PSComputerName" | "RunspaceId" | "PSShowComputerName"));
+    obj.extended.retain(|p| {
+        !matches!(
+            p.name.as_str(),
+            "PSComputerName" | "RunspaceId" | "PSShowComputerName"
+        )
+    });
     obj.extended.push(Property {
         name: "PSComputerName".into(),
         value: Value::String(computer_name.to_string()),
@@ -245,7 +246,10 @@ mod tests {
         let v = tag_output(v, "srv3", None);
         let o = v.as_object().unwrap();
         assert_eq!(
-            o.extended.iter().filter(|p| p.name == "PSComputerName").count(),
+            o.extended
+                .iter()
+                .filter(|p| p.name == "PSComputerName")
+                .count(),
             1
         );
         assert_eq!(o.get("PSComputerName"), Some(&Value::String("srv3".into())));

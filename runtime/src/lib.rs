@@ -7,14 +7,21 @@ pub use psremote_wsman as wsman;
 
 pub mod connection;
 pub mod error;
+pub mod fanout;
 pub mod host;
 pub mod outofproc;
+mod proto;
 pub mod record;
+pub mod session;
+pub mod stream;
 pub mod transport;
 
 pub use connection::{AuthMethod, ConnectionInfo, Credentials, Target, TlsSettings};
 pub use error::{Error, Result};
+pub use fanout::{FanOutEvent, FanOutOptions, invoke_many};
 pub use host::{Host, HostCall, HostError, NoHost};
 pub use psremote_clixml::Value;
 pub use psremote_psrp::{Command, PowerShell};
 pub use record::{ErrorRecord, InformationRecord, InformationalRecord, ProgressRecord};
+pub use session::{Session, SessionOptions, SessionState, Stopper};
+pub use stream::{Invocation, InvocationState, PipelineStream, StreamItem};

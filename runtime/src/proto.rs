@@ -37,8 +37,8 @@ impl Pool {
             psrp::HostInfo::default()
         };
         let mut options = psrp::RunspacePoolOptions {
-            min_runspaces: info.min_runspaces as i32,
-            max_runspaces: info.max_runspaces as i32,
+            min_runspaces: i32::try_from(info.min_runspaces).unwrap_or(i32::MAX),
+            max_runspaces: i32::try_from(info.max_runspaces).unwrap_or(i32::MAX),
             host_info,
             ..Default::default()
         };
@@ -48,6 +48,11 @@ impl Pool {
         Ok(Pool {
             inner: psrp::RunspacePool::new(options),
         })
+    }
+
+    /// The RunspacePool id (RPID; the ShellId over WS-Man).
+    pub(crate) fn id(&self) -> Uuid {
+        self.inner.id()
     }
 
     /// SESSION_CAPABILITY + INIT_RUNSPACEPOOL fragments, for the shell's creationXml.
@@ -129,8 +134,29 @@ impl Pool {
         Ok(())
     }
 
+    /// Marks the pipeline Stopping and drops its unsent input; the transport sends the signal.
+    pub(crate) fn stop(&mut self, pid: Uuid) -> Result<()> {
+        self.inner.stop(pid)?;
+        Ok(())
+    }
+
+    pub(crate) fn remove_pipeline(&mut self, pid: Uuid) {
+        self.inner.remove_pipeline(pid);
+    }
+
+    pub(crate) fn disconnected(&mut self) -> Result<()> {
+        self.inner.disconnected()?;
+        Ok(())
+    }
+
+    pub(crate) fn reconnected(&mut self) -> Result<()> {
+        self.inner.reconnected()?;
+        Ok(())
+    }
+
+    /// Over WS-Man and out-of-process, closing is the transport's (Delete / `<Close>`).
     pub(crate) fn close(&mut self) -> Result<()> {
-        // Over WS-Man and out-of-process, closing is the transport's (Delete / <Close>).
+        self.inner.close()?;
         Ok(())
     }
 }
@@ -206,7 +232,8 @@ pub(crate) fn host_error_record(message: &str) -> Value {
         name: "Message".into(),
         value: Value::String(message.to_string()),
     });
-    let mut rec = PsObject::with_type_names(["System.Management.Automation.ErrorRecord", "System.Object"]);
+    let mut rec =
+        PsObject::with_type_names(["System.Management.Automation.ErrorRecord", "System.Object"]);
     rec.to_string = Some(message.to_string());
     let props = [
         ("Exception", Value::Object(Arc::new(ex))),
@@ -218,7 +245,10 @@ pub(crate) fn host_error_record(message: &str) -> Value {
         ("InvocationInfo", Value::Null),
         ("ErrorCategory_Category", Value::I32(11)),
         ("ErrorCategory_Activity", Value::String(String::new())),
-        ("ErrorCategory_Reason", Value::String("HostException".into())),
+        (
+            "ErrorCategory_Reason",
+            Value::String("HostException".into()),
+        ),
         ("ErrorCategory_TargetName", Value::String(String::new())),
         ("ErrorCategory_TargetType", Value::String(String::new())),
         (

@@ -20,7 +20,9 @@ use crate::error::{Error, Result};
 use crate::host::{Host, HostCall, HostError, NoHost};
 use crate::proto::{self, Pool};
 use crate::record::{ErrorRecord, InformationRecord, InformationalRecord, ProgressRecord};
-use crate::stream::{Delivery, Invocation, InvocationState, PipelineEnd, PipelineStream, StreamItem};
+use crate::stream::{
+    Delivery, Invocation, InvocationState, PipelineEnd, PipelineStream, StreamItem,
+};
 use crate::transport::{
     DataStream, Inbound, InboundSender, OutOfProcTransport, SharedTransport, WsmanTransport,
 };
@@ -93,6 +95,7 @@ struct Inner {
     state: watch::Receiver<SessionState>,
     computer_name: String,
     info: ConnectionInfo,
+    runspace_pool_id: Uuid,
     application_private_data: Option<Value>,
     transport: SharedTransport,
     driver: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -175,11 +178,19 @@ impl Session {
             Target::Ssh(t) => Arc::new(OutOfProcTransport::spawn_ssh(t)?),
             Target::Process(p) => Arc::new(OutOfProcTransport::spawn(p, &info.computer_name)?),
         };
-        let mut pool = Pool::new(&info, options.host.is_interactive(), transport.max_fragment_size())?;
+        transport.prepare().await?;
+        let mut pool = Pool::new(
+            &info,
+            options.host.is_interactive(),
+            transport.max_fragment_size(),
+        )?;
         let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(16);
         let opening = pool.open()?;
+        let runspace_pool_id = pool.id();
         transport.want_pool_receive(true);
-        transport.open(opening, in_tx.clone()).await?;
+        transport
+            .open(runspace_pool_id, opening, in_tx.clone())
+            .await?;
 
         // Read until the pool is Opened (SESSION_CAPABILITY, APPLICATION_PRIVATE_DATA,
         // RUNSPACEPOOL_STATE: MS-PSRP 3.1.4.1), sending what the pool asks on the way.
@@ -248,6 +259,7 @@ impl Session {
                 state: state_rx,
                 computer_name: info.computer_name.clone(),
                 info,
+                runspace_pool_id,
                 application_private_data: private_data,
                 transport,
                 driver: Mutex::new(Some(handle)),
@@ -263,6 +275,11 @@ impl Session {
     /// The settings this session was opened with.
     pub fn connection_info(&self) -> &ConnectionInfo {
         &self.inner.info
+    }
+
+    /// The RunspacePool id (RunspaceId on tagged output; the ShellId over WS-Man).
+    pub fn runspace_pool_id(&self) -> Option<Uuid> {
+        Some(self.inner.runspace_pool_id)
     }
 
     pub fn state(&self) -> SessionState {
@@ -671,23 +688,27 @@ impl Driver {
                 let r = match self.transport.disconnect().await {
                     Ok(()) => {
                         let _ = self.state.send(SessionState::Disconnected);
-                        Ok(())
+                        self.pool.disconnected()
                     }
                     Err(e) => Err(e),
                 };
                 let _ = done.send(r);
             }
             Request::Reconnect(done) => {
-                let r = self.transport.reconnect(self.inbound_tx.clone()).await;
-                if r.is_ok() {
-                    let _ = self.state.send(SessionState::Opened);
-                }
+                let r = match self.transport.reconnect(self.inbound_tx.clone()).await {
+                    Ok(()) => {
+                        let _ = self.state.send(SessionState::Opened);
+                        self.pool.reconnected()
+                    }
+                    Err(e) => Err(e),
+                };
                 let _ = done.send(r);
             }
             Request::Close(done) => {
                 // Pipelines still running end Stopped from the client's point of view.
                 for (pid, mut slot) in self.pipelines.drain() {
-                    slot.pending.push(Delivery::End(PipelineEnd::Failed(Error::Closed)));
+                    slot.pending
+                        .push(Delivery::End(PipelineEnd::Failed(Error::Closed)));
                     let _ = slot.forward.send(Batch {
                         items: std::mem::take(&mut slot.pending),
                         resume: None,
@@ -719,6 +740,10 @@ impl Driver {
             return;
         }
         slot.stop_sent = true;
+        if let Err(e) = self.pool.stop(pid) {
+            tracing::debug!(%pid, error = %e, "stop of a pipeline that is not running");
+            return;
+        }
         let t = self.transport.clone();
         let inbound = self.inbound_tx.clone();
         tokio::spawn(async move {
@@ -759,9 +784,10 @@ impl Driver {
                 // The carrier has nothing more for it. If the PSRP state never came (a
                 // server that ends the command without PIPELINE_STATE), end it here.
                 if let Some(mut slot) = self.pipelines.remove(&pid) {
-                    slot.pending.push(Delivery::End(PipelineEnd::Failed(Error::UnexpectedValue(
-                        "the command ended without a PIPELINE_STATE message".into(),
-                    ))));
+                    slot.pending
+                        .push(Delivery::End(PipelineEnd::Failed(Error::UnexpectedValue(
+                            "the command ended without a PIPELINE_STATE message".into(),
+                        ))));
                     self.flush_slot_owned(pid, slot, None);
                 }
             }
@@ -783,7 +809,9 @@ impl Driver {
         let reason = e.to_string();
         let mut first = Some(e);
         for (pid, mut slot) in std::mem::take(&mut self.pipelines) {
-            let err = first.take().unwrap_or_else(|| Error::broken(reason.clone()));
+            let err = first
+                .take()
+                .unwrap_or_else(|| Error::broken(reason.clone()));
             slot.pending.push(Delivery::End(PipelineEnd::Failed(err)));
             self.flush_slot_owned(pid, slot, None);
         }
@@ -820,13 +848,22 @@ impl Driver {
                     self.push(pid, StreamItem::Error(ErrorRecord::new(record)));
                 }
                 Event::Warning { pid, record } => {
-                    self.push(pid, StreamItem::Warning(InformationalRecord { value: record }));
+                    self.push(
+                        pid,
+                        StreamItem::Warning(InformationalRecord { value: record }),
+                    );
                 }
                 Event::Verbose { pid, record } => {
-                    self.push(pid, StreamItem::Verbose(InformationalRecord { value: record }));
+                    self.push(
+                        pid,
+                        StreamItem::Verbose(InformationalRecord { value: record }),
+                    );
                 }
                 Event::Debug { pid, record } => {
-                    self.push(pid, StreamItem::Debug(InformationalRecord { value: record }));
+                    self.push(
+                        pid,
+                        StreamItem::Debug(InformationalRecord { value: record }),
+                    );
                 }
                 Event::Information { pid, record } => {
                     self.push(
@@ -919,6 +956,7 @@ impl Driver {
         }
         for pid in ended {
             self.pipelines.remove(&pid);
+            self.pool.remove_pipeline(pid);
             self.sender.finished(pid);
         }
     }
@@ -928,6 +966,7 @@ impl Driver {
             items: std::mem::take(&mut slot.pending),
             resume,
         });
+        self.pool.remove_pipeline(pid);
         self.sender.finished(pid);
     }
 }

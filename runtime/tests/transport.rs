@@ -61,7 +61,9 @@ impl Raw {
         let (tx, rx) = mpsc::channel(16);
         t.prepare().await.expect("prepare");
         t.want_pool_receive(true);
-        t.open(fragments(&[cap, init]), tx).await.expect("open");
+        t.open(rpid, fragments(&[cap, init]), tx)
+            .await
+            .expect("open");
         let mut raw = Raw {
             t,
             rx,
@@ -217,7 +219,7 @@ async fn ssh_failure_is_reported_with_ssh_own_words() {
     };
     let t = OutOfProcTransport::spawn_ssh(target).expect("spawn ssh");
     let (tx, mut rx) = mpsc::channel(4);
-    let _ = t.open(vec![0u8; 4], tx).await;
+    let _ = t.open(Uuid::new_v4(), vec![0u8; 4], tx).await;
     let inb = tokio::time::timeout(Duration::from_secs(20), rx.recv())
         .await
         .expect("ssh did not fail in time");

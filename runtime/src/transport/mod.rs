@@ -43,9 +43,14 @@ pub type InboundSender = mpsc::Sender<Inbound>;
 
 /// A carrier for one RunspacePool.
 pub trait Transport: Send + Sync + 'static {
-    /// Creates the RunspacePool on the server with the opening fragments (SESSION_CAPABILITY +
-    /// INIT_RUNSPACEPOOL) and starts delivering to `inbound`.
-    fn open(&self, opening: Vec<u8>, inbound: InboundSender) -> BoxFuture<'_, Result<(), Error>>;
+    /// Creates the RunspacePool `runspace_pool_id` on the server with the opening fragments
+    /// (SESSION_CAPABILITY + INIT_RUNSPACEPOOL) and starts delivering to `inbound`.
+    fn open(
+        &self,
+        runspace_pool_id: Uuid,
+        opening: Vec<u8>,
+        inbound: InboundSender,
+    ) -> BoxFuture<'_, Result<(), Error>>;
 
     /// Anything to do before the opening fragments are built (e.g. read the server's
     /// MaxEnvelopeSize, which sets the fragment size).

@@ -311,7 +311,12 @@ async fn read_loop(
 }
 
 impl Transport for OutOfProcTransport {
-    fn open(&self, opening: Vec<u8>, inbound: InboundSender) -> BoxFuture<'_, Result<(), Error>> {
+    fn open(
+        &self,
+        _runspace_pool_id: Uuid,
+        opening: Vec<u8>,
+        inbound: InboundSender,
+    ) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             let reader =
                 self.reader

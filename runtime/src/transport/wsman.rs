@@ -227,7 +227,12 @@ async fn receive_loop(
 }
 
 impl Transport for WsmanTransport {
-    fn open(&self, opening: Vec<u8>, inbound: InboundSender) -> BoxFuture<'_, Result<(), Error>> {
+    fn open(
+        &self,
+        runspace_pool_id: Uuid,
+        opening: Vec<u8>,
+        inbound: InboundSender,
+    ) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             let shell = self
                 .client
@@ -237,6 +242,8 @@ impl Transport for WsmanTransport {
                         creation_xml: Some(opening),
                         input_streams: "stdin pr".into(),
                         output_streams: "stdout".into(),
+                        // PowerShell names the shell after the pool (MS-PSRP 3.1.5.3.1).
+                        shell_id: Some(runspace_pool_id),
                         ..Default::default()
                     },
                 )
