@@ -37,9 +37,12 @@ class Bound:
     candidate_sets: list[str]
     parameters: list[Parameter]  # the command's parameters incl. dynamic and common
     expects_input: bool = False
+    current_set: str | None = None  # the set the latest pipeline object bound in
 
     @property
     def parameter_set(self) -> str:
+        if self.current_set is not None:
+            return self.current_set
         return self.candidate_sets[0] if self.candidate_sets else ALL_SETS
 
     def get(self, name: str, default: t.Any = None) -> t.Any:
@@ -263,30 +266,44 @@ class Binder:
     # -- pipeline input ---------------------------------------------------------------------------
 
     def bind_input(self, bd: Bound, obj: t.Any) -> dict[str, t.Any]:
-        """Bind one pipeline object; returns the parameters for this ProcessRecord call."""
-        cmd = bd.command
-        for by_prop in (False, True):
-            for coerce in (False, True):
-                for s in bd.candidate_sets:
-                    got = self._try_input(bd, s, obj, by_prop, coerce)
-                    if got:
-                        params = dict(bd.params)
-                        params.update(got)
-                        sets = [x for x in bd.candidate_sets if all(
-                            p.in_set(x) for p in bd.parameters if p.name in got)]
-                        trial = Bound(cmd, params, sets or [s], bd.parameters)
-                        self.finish(trial)
-                        return trial.params
-        raise binding_error(
-            "The input object cannot be bound to any parameters for the command either because the command does "
-            "not take pipeline input or the input and its properties do not match any of the parameters that "
-            "take pipeline input.", "InputObjectNotBound", cmd, target_object=obj)
+        """Bind one pipeline object; returns the parameters for this ProcessRecord call.
 
-    def _try_input(self, bd: Bound, set_name: str, obj: t.Any, by_prop: bool, coerce: bool) -> dict[str, t.Any]:
+        PowerShell's four passes: by value, by property name, each first without then with type
+        coercion; every pass binds what it can among the parameters still unbound, within the
+        parameter sets still possible."""
+        cmd = bd.command
+        got: dict[str, t.Any] = {}
+        sets = list(bd.candidate_sets)
+        for by_prop, coerce in ((False, False), (True, False), (False, True), (True, True)):
+            if not by_prop and any(self._by_value(bd, n) for n in got):
+                continue  # the object itself is bound already
+            for s in sets:
+                new = self._try_input(bd, s, obj, by_prop, coerce, got)
+                if new:
+                    got.update(new)
+                    sets = [x for x in sets if all(p.in_set(x) for p in bd.parameters if p.name in got)]
+                    break
+        if not got:
+            raise binding_error(
+                "The input object cannot be bound to any parameters for the command either because the command "
+                "does not take pipeline input or the input and its properties do not match any of the parameters "
+                "that take pipeline input.", "InputObjectNotBound", cmd, target_object=obj)
+        params = dict(bd.params)
+        params.update(got)
+        trial = Bound(cmd, params, sets, bd.parameters)
+        self.finish(trial)
+        bd.current_set = trial.parameter_set
+        return trial.params
+
+    def _by_value(self, bd: Bound, name: str) -> bool:
+        return any(p.name == name and any(m.value_from_pipeline for m in p.sets) for p in bd.parameters)
+
+    def _try_input(self, bd: Bound, set_name: str, obj: t.Any, by_prop: bool, coerce: bool,
+                   done: dict[str, t.Any]) -> dict[str, t.Any]:
         got: dict[str, t.Any] = {}
         for p in bd.parameters:
             m = p.membership(set_name)
-            if m is None or p.name in bd.params:
+            if m is None or p.name in bd.params or p.name in done:
                 continue
             if not by_prop and m.value_from_pipeline:
                 if coerce or self._type_fits(p.type, obj):
@@ -295,16 +312,16 @@ class Binder:
                         return got
                     except EngineError:
                         continue
-            if by_prop and m.value_from_pipeline_by_property_name:
+            if by_prop and m.value_from_pipeline_by_property_name and not isinstance(obj, (str, int, float)):
                 for n in [p.name] + p.aliases:
-                    if o.has_property(obj, n) and not isinstance(obj, (str, int, float)):
+                    if o.has_property(obj, n):
                         v = o.get_property(obj, n)
                         if coerce or self._type_fits(p.type, v):
                             try:
                                 got[p.name] = self.convert(bd.command, p, v)
                             except EngineError:
                                 pass
-                            break
+                        break
         return got
 
     def _type_fits(self, ty: str, v: t.Any) -> bool:

@@ -528,9 +528,23 @@ class Interpreter:
                 f"The command '{cmd.name}' is described by this endpoint's catalog but it has no behaviour here.",
                 "CommandNotImplemented", ErrorCategory.NotImplemented, activity=cmd.name,
                 exception="InvalidOperationException")
+        if input_iter is not None and not _takes_pipeline_input(cmd):
+            # Nothing can take the input: each object is an InputObjectNotBound error and the
+            # command runs without input (CmdletParameterBinderController).
+            input_iter = self._unbindable_input(cmd, input_iter, streams)
         bound = self.engine.binder.bind(cmd, args, expects_input=input_iter is not None)
         inv = Invocation(self, cmd, bound, input_iter, streams, name)
         return self._drain(cmd.impl(inv), streams)
+
+    def _unbindable_input(self, cmd: Command, input_iter: t.Iterator[t.Any], streams: Streams) -> None:
+        from .errors import binding_error
+
+        for obj in input_iter:
+            streams.error(binding_error(
+                "The input object cannot be bound to any parameters for the command either because the command "
+                "does not take pipeline input or the input and its properties do not match any of the parameters "
+                "that take pipeline input.", "InputObjectNotBound", cmd, target_object=obj).record)
+        return None
 
     def _drain(self, gen: t.Iterator[t.Any], streams: Streams) -> t.Iterator[t.Any]:
         """Interleave records merged into output with the command's own output, in order."""
@@ -979,6 +993,11 @@ class Interpreter:
             raise runtime_error(f"Cannot compare \"{o.to_string(left)}\" because it is not IComparable.",
                                 "NotIcomparable", ErrorCategory.InvalidOperation)
         raise runtime_error(f"Unsupported operator -{op}.", "UnsupportedOperator")
+
+
+def _takes_pipeline_input(cmd: Command) -> bool:
+    return any(m.value_from_pipeline or m.value_from_pipeline_by_property_name
+               for p in cmd.parameters for m in p.sets)
 
 
 def _coerce_pair(left: t.Any, right: t.Any) -> tuple[t.Any, t.Any]:

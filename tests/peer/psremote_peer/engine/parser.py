@@ -799,14 +799,14 @@ class Parser:
                 return left
 
     def parse_range(self) -> Node:
-        left = self.parse_unary()
+        left = self.parse_array()
         save = self.i
         self.skip_ws()
         if self.peek() == "." and self.peek(1) == ".":
             pos = self.i
             self.i += 2
             self.skip_ws(newlines=True)
-            right = self.parse_unary()
+            right = self.parse_array()
             return BinOp(pos, "..", left, right)
         self.i = save
         return left
@@ -848,15 +848,16 @@ class Parser:
                 self.i = save
                 return self.parse_postfix(TypeLit(tpos, ty))
             return Cast(tpos, ty, self.parse_unary())
-        return self.parse_array()
+        return self.parse_postfix(self.parse_primary())
 
     def parse_array(self) -> Node:
+        """The comma operator; a cast or unary operator binds tighter (about_Operator_Precedence)."""
         pos = self.i
         if self.peek() == ",":
             self.i += 1
             self.skip_ws(newlines=True)
-            return ArrayLit(pos, [self.parse_postfix(self.parse_primary())])
-        first = self.parse_postfix(self.parse_primary())
+            return ArrayLit(pos, [self.parse_unary()])
+        first = self.parse_unary()
         items = [first]
         while True:
             save = self.i
@@ -864,7 +865,7 @@ class Parser:
             if self.peek() == ",":
                 self.i += 1
                 self.skip_ws(newlines=True)
-                items.append(self.parse_postfix(self.parse_primary()))
+                items.append(self.parse_unary())
             else:
                 self.i = save
                 break
@@ -928,7 +929,7 @@ class Parser:
     def parse_logical_no_comma(self) -> Node:
         """Method arguments: commas separate arguments rather than build arrays."""
         save_array = self.parse_array
-        self.parse_array = lambda: self.parse_postfix(self.parse_primary())  # type: ignore[method-assign]
+        self.parse_array = self.parse_unary  # type: ignore[method-assign]
         try:
             return self.parse_logical()
         finally:

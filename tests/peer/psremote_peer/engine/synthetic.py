@@ -175,8 +175,7 @@ def add(catalog: Catalog) -> None:
     ], synopsis="Takes arrays, switches and primitive types.")
 
     cmd("Receive-PSRemotePipeline", [
-        param("InputObject", "System.Management.Automation.PSObject",
-              sets=[in_set("ByValue", mandatory=True, pipeline=True)]),
+        param("InputObject", "System.Int32", sets=[in_set("ByValue", mandatory=True, pipeline=True)]),
         param("Name", sets=[in_set("ByProperty", mandatory=True, position=0, by_name=True)], aliases=["ServiceName"]),
         param("Id", "System.Int32", sets=[in_set("ByProperty", by_name=True)]),
     ], sets=["ByValue", "ByProperty"], default="ByValue",
