@@ -407,7 +407,8 @@ class PoolHost:
         if isinstance(event, CreatePipelineEvent):
             run.has_input_flag = not bool(getattr(event.pipeline, "no_input", True))
         self.runs[event.pipeline_id] = run
-        pipeline.start()
+        # Windows never sends PIPELINE_STATE Running (only the final state); start without emitting it.
+        pipeline._change_state(PSInvocationState.Running, emit=False)
         run.thread = threading.Thread(target=self._run, args=(run, event), name=f"pipeline-{event.pipeline_id}",
                                       daemon=True)
         run.thread.start()

@@ -382,6 +382,8 @@ class Handler(BaseHTTPRequestHandler):
     def _operation(self, req: soap.Request) -> bytes:
         a = req.action
         uri = req.resource_uri
+        if uri.lower() == SHELL_RESOURCE.lower() + "/command" and a == soap.A_ENUMERATE:
+            return self._enumerate_commands(req)
         if uri.lower().startswith(PS_RESOURCE_PREFIX.lower()) or (uri.lower() == SHELL_RESOURCE.lower()):
             handler = {
                 soap.A_CREATE: self._create,
@@ -644,6 +646,29 @@ class Handler(BaseHTTPRequestHandler):
             req, soap.NS_ENUMERATION + "/EnumerateResponse",
             f'<n:EnumerateResponse xmlns:n="{soap.NS_ENUMERATION}"><n:EnumerationContext></n:EnumerationContext>'
             f"<w:Items>{items}</w:Items><w:EndOfSequence/></n:EnumerateResponse>",
+        )
+
+    def _enumerate_commands(self, req: soap.Request) -> bytes:
+        """The commands of one shell (Enumerate with a SelectorFilter on ShellId), as
+        Get-PSSession/pypsrp's get_runspace_pools ask before reconnecting."""
+        flt = soap.find(req.body, soap.NS_WSMAN, "Filter")
+        sid = ""
+        if flt is not None:
+            for s in soap.findall(flt, soap.NS_WSMAN, "Selector"):
+                if s.get("Name") == "ShellId":
+                    sid = soap.el_text(s).upper()
+        with self.service.shells_lock:
+            shell = self.service.shells.get(sid)
+        if shell is None or shell.owner != self.user:
+            raise soap.shell_not_found(sid)
+        items = "".join(f"<rsp:Command xmlns:rsp=\"{soap.NS_SHELL}\"><rsp:CommandId>{c}</rsp:CommandId></rsp:Command>"
+                        for c in sorted(shell.commands)
+                        if not shell.host.pipeline_done(uuid.UUID(c)))
+        items_xml = f"<w:Items>{items}</w:Items>" if items else ""
+        return soap.response(
+            req, soap.NS_ENUMERATION + "/EnumerateResponse",
+            f'<n:EnumerateResponse xmlns:n="{soap.NS_ENUMERATION}"><n:EnumerationContext></n:EnumerationContext>'
+            f"{items_xml}<w:EndOfSequence/></n:EnumerateResponse>",
         )
 
     def _get_shell(self, req: soap.Request) -> bytes:

@@ -86,6 +86,8 @@ class Peer:
                                       cert_validation=self.ready["ca_file"] if https else False,
                                       operation_timeout=kw.pop("operation_timeout", 5),
                                       read_timeout=kw.pop("read_timeout", 15))
+        if auth == "basic" and not https:
+            opts["encryption"] = "never"  # pypsrp cannot encrypt Basic; the endpoint decides if it may pass
         opts.update(kw)
         if auth == "certificate":
             opts.pop("username")

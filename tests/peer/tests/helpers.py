@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 import threading
 import typing as t
+import xml.etree.ElementTree as ET
 
 import requests
 
@@ -38,8 +40,9 @@ def envelope(action: str, resource_uri: str, body: str = "", selectors: dict[str
 
 def post_basic(url: str, data: bytes, session: requests.Session | None = None, **kw: t.Any) -> requests.Response:
     s = session or requests.Session()
+    kw.setdefault("timeout", 30)
     return s.post(url, data=data, auth=("psremote", "Psr3mote!pass"),
-                  headers={"Content-Type": "application/soap+xml;charset=UTF-8"}, timeout=30, **kw)
+                  headers={"Content-Type": "application/soap+xml;charset=UTF-8"}, **kw)
 
 
 class RecordingProxy:
@@ -88,3 +91,27 @@ class RecordingProxy:
     def close(self) -> None:
         self._stop = True
         self.sock.close()
+
+
+PS_URI = "http://schemas.microsoft.com/powershell/Microsoft.PowerShell"
+RECEIVE = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive"
+
+
+def create_shell(url: str, s: requests.Session) -> str:
+    # A real opening: psrpcore's client builds SESSION_CAPABILITY + INIT_RUNSPACEPOOL.
+    import psrpcore
+
+    pool = psrpcore.ClientRunspacePool()
+    pool.open()
+    data = pool.data_to_send().data
+    sid = str(pool.runspace_pool_id).upper()
+    body = (f'<rsp:Shell ShellId="{sid}"><rsp:InputStreams>stdin pr</rsp:InputStreams>'
+            f"<rsp:OutputStreams>stdout</rsp:OutputStreams>"
+            f'<creationXml xmlns="http://schemas.microsoft.com/powershell">{base64.b64encode(data).decode()}'
+            f"</creationXml></rsp:Shell>")
+    r = post_basic(url, envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", PS_URI, body), session=s)
+    assert r.status_code == 200, r.text
+    root = ET.fromstring(r.content)
+    assert root.find(".//rsp:Shell/rsp:ShellId", NS).text == sid
+    assert root.find(".//rsp:Shell/rsp:State", NS).text == "Connected"
+    return sid

@@ -1,0 +1,246 @@
+"""WS-Man operations and envelopes compared with what a Windows host sends."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import uuid
+import xml.etree.ElementTree as ET
+
+import pytest
+import requests
+from pypsrp.exceptions import WSManFaultError
+from pypsrp.powershell import PowerShell, RunspacePool
+from pypsrp.wsman import WSMan
+
+from helpers import NS, PS_URI, create_shell as _create_shell, envelope, post_basic
+
+SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
+CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config"
+
+
+def fault_code(resp: requests.Response) -> int:
+    root = ET.fromstring(resp.content)
+    f = root.find(".//f:WSManFault", NS)
+    assert f is not None, resp.text
+    return int(f.get("Code"))
+
+
+def test_identify_unauthenticated(peer):
+    body = (f'<s:Envelope xmlns:s="{NS["s"]}" xmlns:wsmid="{NS["wsmid"]}"><s:Header/><s:Body>'
+            "<wsmid:Identify/></s:Body></s:Envelope>")
+    r = requests.post(f"http://127.0.0.1:{peer.port}/wsman", data=body, timeout=10,
+                      headers={"WSMANIDENTIFY": "unauthenticated",
+                               "Content-Type": "application/soap+xml;charset=UTF-8"})
+    assert r.status_code == 200
+    root = ET.fromstring(r.content)
+    assert root.find(".//wsmid:IdentifyResponse/wsmid:ProtocolVersion", NS).text == NS["w"]
+    assert root.find(".//wsmid:ProductVendor", NS).text == "Microsoft Corporation"
+    assert "OS: 0.0.0" in root.find(".//wsmid:ProductVersion", NS).text
+    assert root.find(".//wsmid:SecurityProfiles", NS) is None
+
+
+def test_identify_authenticated(peer):
+    body = (f'<s:Envelope xmlns:s="{NS["s"]}" xmlns:wsmid="{NS["wsmid"]}"><s:Header/><s:Body>'
+            "<wsmid:Identify/></s:Body></s:Envelope>")
+    r = post_basic(f"https://127.0.0.1:{peer.https_port}/wsman", body.encode(), verify=peer.ready["ca_file"])
+    assert r.status_code == 200
+    root = ET.fromstring(r.content)
+    assert root.find(".//wsmid:SecurityProfiles", NS) is not None
+    # Without the unauthenticated header an Identify needs credentials.
+    r = requests.post(f"http://127.0.0.1:{peer.port}/wsman", data=body, timeout=10)
+    assert r.status_code == 401
+
+
+def test_config_get_and_max_envelope_size(fault_peer):
+    w = fault_peer.wsman("basic")
+    body = w.get(CONFIG_URI)
+    assert body.find(".//cfg:MaxEnvelopeSizekb", NS).text == "500"
+    assert body.find(".//cfg:Service/cfg:AllowUnencrypted", NS).text == "true"
+    fault_peer.faults({"max-envelope-kb": 150})
+    w2 = fault_peer.wsman("basic")
+    w2.update_max_payload_size()
+    assert w2.max_envelope_size == 150 * 1024
+
+
+def test_config_listener_and_plugin_enumerate(peer):
+    w = peer.wsman("basic", https=True)
+    body = w.enumerate(CONFIG_URI + "/Listener")
+    ctx = body.find(".//{http://schemas.xmlsoap.org/ws/2004/09/enumeration}EnumerationContext")
+    assert ctx is not None and ctx.text
+    pulled = w.pull(CONFIG_URI + "/Listener", _pull_body(ctx.text))
+    transports = sorted(e.text for e in pulled.iter() if e.tag.endswith("}Transport"))
+    assert transports == ["HTTP", "HTTPS"]
+    body = w.enumerate(CONFIG_URI + "/plugin")
+    ctx = body.find(".//{http://schemas.xmlsoap.org/ws/2004/09/enumeration}EnumerationContext").text
+    pulled = w.pull(CONFIG_URI + "/plugin", _pull_body(ctx))
+    names = [e.get("Name") for e in pulled.iter() if e.tag.endswith("}PlugInConfiguration")]
+    assert names == ["microsoft.powershell", "Restricted"]
+
+
+def _pull_body(ctx: str) -> ET.Element:
+    n = "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
+    pull = ET.Element(f"{{{n}}}Pull")
+    ET.SubElement(pull, f"{{{n}}}EnumerationContext").text = ctx
+    return pull
+
+
+def test_unknown_resource_uri(peer):
+    w = peer.wsman("basic", https=True)
+    with pytest.raises(WSManFaultError) as e:
+        w.get("http://schemas.microsoft.com/wbem/wsman/1/nothing/here")
+    assert e.value.code == 2150858752
+
+
+def test_unknown_action_gets_a_fault_not_a_drop(open_peer):
+    url = f"http://127.0.0.1:{open_peer.port}/wsman"
+    s = requests.Session()
+    r = post_basic(url, envelope("http://example.invalid/Frobnicate", PS_URI), session=s)
+    assert r.status_code == 500
+    assert fault_code(r) == 2150858754
+    root = ET.fromstring(r.content)
+    assert root.find(".//s:Subcode/s:Value", NS).text == "a:ActionNotSupported"
+    # The same keep-alive connection still answers.
+    r = post_basic(url, envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", CONFIG_URI), session=s)
+    assert r.status_code == 200
+
+
+def test_bad_operation_timeout_fault(open_peer):
+    r = post_basic(f"http://127.0.0.1:{open_peer.port}/wsman",
+                   envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", CONFIG_URI, timeout="PT-1S"))
+    assert r.status_code == 500
+    assert fault_code(r) == 2150858767
+
+
+def test_receive_times_out_with_the_winrm_fault(open_peer):
+    url = f"http://127.0.0.1:{open_peer.port}/wsman"
+    s = requests.Session()
+    sid = _create_shell(url, s)
+    recv = envelope("http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive", PS_URI,
+                    "<rsp:Receive><rsp:DesiredStream>stdout</rsp:DesiredStream></rsp:Receive>", {"ShellId": sid},
+                    timeout="PT1S")
+    r = post_basic(url, recv, session=s)  # the opening replies
+    assert r.status_code == 200
+    r = post_basic(url, recv, session=s)  # nothing more: a long poll that times out
+    assert r.status_code == 500
+    assert fault_code(r) == 2150858793
+    assert ET.fromstring(r.content).find(".//s:Subcode/s:Value", NS).text == "w:TimedOut"
+
+
+def test_unknown_psrp_message_type_gets_a_fault(open_peer):
+    url = f"http://127.0.0.1:{open_peer.port}/wsman"
+    s = requests.Session()
+    sid = _create_shell(url, s)
+    # A message of the undefined type 0x0002100E for the pool, in one fragment.
+    rpid = uuid.UUID(sid)
+    msg = struct.pack("<II", 2, 0x0002100E) + rpid.bytes_le + uuid.UUID(int=0).bytes_le + b"<Obj RefId=\"0\"/>"
+    frag = struct.pack(">QQBI", 99, 0, 3, len(msg)) + msg
+    body = (f'<rsp:Send><rsp:Stream Name="stdin">{base64.b64encode(frag).decode()}</rsp:Stream></rsp:Send>')
+    r = post_basic(url, envelope("http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Send", PS_URI, body,
+                                 {"ShellId": sid}), session=s)
+    assert r.status_code == 500
+    assert fault_code(r) == 13
+    # The shell is still usable afterwards.
+    r = post_basic(url, envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete", PS_URI, "",
+                                 {"ShellId": sid}), session=s)
+    assert r.status_code == 200
+
+
+def test_deleted_shell_is_not_found(open_peer):
+    url = f"http://127.0.0.1:{open_peer.port}/wsman"
+    s = requests.Session()
+    sid = _create_shell(url, s)
+    delete = envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete", PS_URI, "", {"ShellId": sid})
+    assert post_basic(url, delete, session=s).status_code == 200
+    r = post_basic(url, delete, session=s)
+    assert r.status_code == 500
+    assert fault_code(r) == 2150858843
+    assert f"ShellId {sid}" in r.text
+
+
+def test_enumerate_shells_and_is_alive(open_peer):
+    w = open_peer.wsman("basic", encryption="never")
+    with RunspacePool(w) as pool:
+        assert pool.is_alive()
+        pools = RunspacePool.get_runspace_pools(open_peer.wsman("basic", encryption="never"))
+        assert pool.id.upper() in [p.id.upper() for p in pools]
+
+
+def test_disconnect_and_reconnect_same_client(peer):
+    w = peer.wsman("ntlm")
+    pool = RunspacePool(w)
+    pool.open()
+    ps = PowerShell(pool)
+    ps.add_script("$beforeDisconnect = 'still here'")
+    ps.invoke()
+    pool.disconnect()
+    shells = w.enumerate(SHELL_URI, _enum_body())
+    states = {e.find("rsp:ShellId", NS).text.upper(): e.find("rsp:State", NS).text
+              for e in shells.iter(f"{{{NS['rsp']}}}Shell")}
+    assert states[pool.id.upper()] == "Disconnected"
+    pool.connect()
+    ps = PowerShell(pool)
+    ps.add_script("$beforeDisconnect")
+    assert ps.invoke() == ["still here"]
+    pool.close()
+
+
+def test_connect_from_a_new_client(peer):
+    w = peer.wsman("ntlm")
+    pool = RunspacePool(w)
+    pool.open()
+    ps = PowerShell(pool)
+    ps.add_script("$fromFirstClient = 'shared'")
+    ps.invoke()
+    pool.disconnect()
+    w2 = peer.wsman("ntlm")
+    found = [p for p in RunspacePool.get_runspace_pools(w2) if p.id.upper() == pool.id.upper()]
+    assert found
+    p2 = found[0]
+    p2.connect()
+    ps = PowerShell(p2)
+    ps.add_script("$fromFirstClient")
+    assert ps.invoke() == ["shared"]
+    p2.close()
+
+
+def test_command_on_disconnected_shell_is_refused(open_peer):
+    url = f"http://127.0.0.1:{open_peer.port}/wsman"
+    s = requests.Session()
+    sid = _create_shell(url, s)
+    shell_op = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+    r = post_basic(url, envelope(shell_op + "Disconnect", PS_URI, "<rsp:Disconnect/>", {"ShellId": sid}), session=s)
+    assert r.status_code == 200
+    body = f'<rsp:CommandLine CommandId="{str(uuid.uuid4()).upper()}"><rsp:Command/></rsp:CommandLine>'
+    r = post_basic(url, envelope(shell_op + "Command", PS_URI, body, {"ShellId": sid}), session=s)
+    assert r.status_code == 500
+    assert fault_code(r) == 2150858843
+    r = post_basic(url, envelope(shell_op + "Reconnect", PS_URI, "", {"ShellId": sid}), session=s)
+    assert r.status_code == 200
+    r = post_basic(url, envelope(shell_op + "Command", PS_URI, body, {"ShellId": sid}), session=s)
+    assert r.status_code == 200, r.text
+
+
+def _enum_body() -> ET.Element:
+    n = "http://schemas.xmlsoap.org/ws/2004/09/enumeration"
+    e = ET.Element(f"{{{n}}}Enumerate")
+    ET.SubElement(e, f"{{{NS['w']}}}OptimizeEnumeration")
+    return e
+
+
+def test_max_envelope_size_refuses_large_requests(fault_peer):
+    fault_peer.faults({"max-envelope-kb": 4})
+    r = post_basic(f"http://127.0.0.1:{fault_peer.port}/wsman",
+                   envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", CONFIG_URI, "x" * 8000))
+    assert r.status_code == 500
+    assert fault_code(r) == 2150858811
+
+
+def test_envelope_prefixes_match_windows(open_peer):
+    r = post_basic(f"http://127.0.0.1:{open_peer.port}/wsman",
+                   envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get", CONFIG_URI))
+    text = r.text
+    assert text.startswith('<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+                           'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"')
+    assert "<a:RelatesTo>uuid:6E7E6222-16F3-4AD0-8D38-392CEF8E120C</a:RelatesTo>" in text
+    assert "<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>" in text
