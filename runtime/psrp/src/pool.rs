@@ -152,7 +152,8 @@ impl RunspacePool {
             connecting: false,
             events: VecDeque::new(),
             pipelines: HashMap::new(),
-            next_call_id: 1,
+            // Windows and pypsrp number a pool's calls from 0.
+            next_call_id: 0,
             pending_calls: HashMap::new(),
             pending_pool_host_calls: HashSet::new(),
             key_exchange: None,
@@ -275,7 +276,8 @@ impl RunspacePool {
 
     /// Starts connecting to a disconnected pool from this new client (MS-PSRP 3.1.4.10):
     /// queues SESSION_CAPABILITY and CONNECT_RUNSPACEPOOL (over WS-Man, the connectXml).
-    /// The pool is Opened once RUNSPACEPOOL_INIT_DATA and APPLICATION_PRIVATE_DATA arrived.
+    /// The server answers SESSION_CAPABILITY and RUNSPACEPOOL_INIT_DATA (over WS-Man in the
+    /// connectResponseXml), then RUNSPACEPOOL_STATE Opened.
     pub fn connect(&mut self) -> Result<(), Error> {
         if !matches!(
             self.state,
@@ -321,8 +323,12 @@ impl RunspacePool {
         Ok(())
     }
 
-    /// The same client reconnected the shell (WS-Man Reconnect).
+    /// The same client reconnected the shell (WS-Man Reconnect). A reconnect of a pool
+    /// that is already Opened changes nothing.
     pub fn reconnected(&mut self) -> Result<(), Error> {
+        if self.state == RunspacePoolState::Opened {
+            return Ok(());
+        }
         if self.state != RunspacePoolState::Disconnected {
             return Err(Error::state(format!(
                 "reconnected() on a runspace pool that is {}",
@@ -525,11 +531,37 @@ impl RunspacePool {
         }
     }
 
+    /// Attaches to a pipeline that is running on the server, after [`RunspacePool::connect`]
+    /// from a new client (MS-PSRP 3.1.4.11; over WS-Man a Connect with the CommandId, no
+    /// PSRP message). Its output then arrives like any pipeline's.
+    pub fn connect_pipeline(&mut self, pid: Uuid) -> Result<(), Error> {
+        self.require_opened("connecting a pipeline")?;
+        self.check_new_pipeline(pid)?;
+        self.pipelines.insert(
+            pid,
+            PipelineEntry {
+                state: PSInvocationState::Running,
+                input_open: false,
+                pending_host_calls: HashSet::new(),
+            },
+        );
+        Ok(())
+    }
+
     /// Queues GET_COMMAND_METADATA (2.2.2.14) as a pipeline; its output is a
     /// CommandMetadataCount object, then one CommandMetadata per command (2.2.3.21–22).
     pub fn get_command_metadata(&mut self, request: GetCommandMetadata) -> Result<Uuid, Error> {
+        self.get_command_metadata_with_id(Uuid::new_v4(), request)
+    }
+
+    /// Like [`RunspacePool::get_command_metadata`] with a given pipeline id.
+    pub fn get_command_metadata_with_id(
+        &mut self,
+        pid: Uuid,
+        request: GetCommandMetadata,
+    ) -> Result<Uuid, Error> {
         self.require_opened("GET_COMMAND_METADATA")?;
-        let pid = Uuid::new_v4();
+        self.check_new_pipeline(pid)?;
         self.send(
             MessageData::GetCommandMetadata(request),
             Some(pid),
@@ -733,7 +765,12 @@ impl RunspacePool {
                 "message is addressed to the server",
             ));
         }
-        if message.rpid != self.options.runspace_pool_id {
+        // Windows sends the session-level messages (0x0001xxxx: SESSION_CAPABILITY, the key
+        // exchange) with a nil RPID (seen throughout the recordings); every other message
+        // must name this pool.
+        let session_level =
+            message.rpid.is_nil() && message.message_type.as_u32() & 0xFFFF_0000 == 0x0001_0000;
+        if message.rpid != self.options.runspace_pool_id && !session_level {
             return Err(Error::WrongRunspacePool {
                 expected: self.options.runspace_pool_id,
                 got: message.rpid,
@@ -773,8 +810,10 @@ impl RunspacePool {
                 self.application_private_data = Some(v.clone());
                 self.events
                     .push_back(Event::ApplicationPrivateData { data: v });
-                if self.connecting && self.state == RunspacePoolState::Connecting {
-                    // A reconnect ends with the private data (3.1.4.10).
+                if self.state == RunspacePoolState::Connecting && self.server_capability.is_some() {
+                    // A connect may end with the private data rather than RUNSPACEPOOL_STATE
+                    // (both seen from Windows, test_psrp_disconnected_commands and
+                    // test_psrp_disconnect_runspaces).
                     self.connecting = false;
                     self.state = RunspacePoolState::Opened;
                     self.push_pool_state(None);
@@ -932,6 +971,10 @@ impl RunspacePool {
         error: Option<Value>,
     ) -> Result<(), Error> {
         match state {
+            RunspacePoolState::Opened if self.state == RunspacePoolState::Opened => {
+                // Already opened (a connect that ended with the private data): nothing new.
+                return Ok(());
+            }
             RunspacePoolState::Opened => {
                 if !matches!(
                     self.state,
