@@ -121,8 +121,8 @@ struct Inner {
     transport: Transport,
     session_id: Uuid,
     max_envelope_size: AtomicU32,
-    /// 0 = not tried, 1 = crtl_c works, 2 = use the short ctrl_c form.
-    ctrl_c_form: AtomicU8,
+    /// Bit 1: use the alternative Terminate spelling; bit 2: the alternative ctrl_c spelling.
+    signal_alt: AtomicU8,
 }
 
 impl std::fmt::Debug for WsmanClient {
@@ -168,6 +168,7 @@ impl WsmanClient {
             allow_unencrypted: endpoint.allow_unencrypted,
             tls,
             channel_binding: !endpoint.tls.disable_channel_binding,
+            tls_server_name: endpoint.tls.server_name.clone(),
             proxy,
             connect_timeout: endpoint.connect_timeout,
             kerberos: endpoint.kerberos.clone(),
@@ -181,7 +182,7 @@ impl WsmanClient {
                 endpoint,
                 transport,
                 session_id: Uuid::new_v4(),
-                ctrl_c_form: AtomicU8::new(0),
+                signal_alt: AtomicU8::new(0),
             }),
         })
     }
@@ -359,37 +360,29 @@ impl WsmanClient {
         }
     }
 
-    /// Signal (MS-WSMV 3.1.4.10).
+    /// Signal (MS-WSMV 3.1.4.10). Terminate and the PowerShell stop each have two spellings in
+    /// the wild; the spec's is sent first and, if the server rejects it (a fault other than
+    /// "no such shell/command"), the other one, which is then remembered.
     pub async fn signal(&self, shell: &Shell, command_id: Option<Uuid>, sig: Signal) -> Result<()> {
-        let code = match &sig {
-            Signal::Terminate => signal::TERMINATE.to_owned(),
-            Signal::Code(c) => c.clone(),
-            Signal::PsCtrlC => {
-                if self.inner.ctrl_c_form.load(Ordering::Relaxed) == 2 {
-                    signal::PS_CTRL_C.to_owned()
-                } else {
-                    signal::PS_CRTL_C.to_owned()
-                }
-            }
+        let (first, second, bit) = match &sig {
+            Signal::Terminate => (signal::TERMINATE, signal::TERMINATE_ALT, 1u8),
+            Signal::PsCtrlC => (signal::PS_CRTL_C, signal::PS_CTRL_C, 2u8),
+            Signal::Code(c) => return self.signal_code(shell, command_id, c).await,
         };
-        let r = self.signal_code(shell, command_id, &code).await;
-        match (&sig, r) {
-            (Signal::PsCtrlC, Err(Error::Fault(f)))
-                if code == signal::PS_CRTL_C && f.subcode != "InvalidSelectors" =>
-            {
-                // A server that does not know MS-PSRP's spelling: use MS-WSMV's short form.
-                self.signal_code(shell, command_id, signal::PS_CTRL_C)
-                    .await?;
-                self.inner.ctrl_c_form.store(2, Ordering::Relaxed);
+        let use_alt = self.inner.signal_alt.load(Ordering::Relaxed) & bit != 0;
+        let (code, other) = if use_alt {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        match self.signal_code(shell, command_id, code).await {
+            Err(Error::Fault(f)) if f.subcode != "InvalidSelectors" => {
+                tracing::debug!(code, "signal code refused ({f}); trying {other}");
+                self.signal_code(shell, command_id, other).await?;
+                self.inner.signal_alt.fetch_xor(bit, Ordering::Relaxed);
                 Ok(())
             }
-            (Signal::PsCtrlC, Ok(())) => {
-                if code == signal::PS_CRTL_C {
-                    self.inner.ctrl_c_form.store(1, Ordering::Relaxed);
-                }
-                Ok(())
-            }
-            (_, r) => r,
+            r => r,
         }
     }
 

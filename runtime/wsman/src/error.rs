@@ -70,8 +70,9 @@ pub enum TlsFailure {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Boxed: a fault carries several strings and errors travel through every `Result`.
     #[error("{0}")]
-    Fault(WsmanFault),
+    Fault(Box<WsmanFault>),
     /// An HTTP status without a parsable SOAP fault.
     #[error("HTTP {status} from the WinRM service{}", body_hint(.body))]
     Http { status: u16, body: String },
@@ -120,7 +121,7 @@ fn offered_hint(offered: &[String]) -> String {
 impl Error {
     pub fn fault(&self) -> Option<&WsmanFault> {
         match self {
-            Error::Fault(f) => Some(f),
+            Error::Fault(f) => Some(f.as_ref()),
             _ => None,
         }
     }

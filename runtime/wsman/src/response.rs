@@ -30,7 +30,7 @@ impl<'a> Envelope<'a> {
         }
         let env = Envelope { doc, root };
         if let Some(fault) = env.body()?.child(ns::SOAP, "Fault") {
-            return Err(Error::Fault(parse_fault(fault)));
+            return Err(Error::Fault(Box::new(parse_fault(fault))));
         }
         Ok(env)
     }

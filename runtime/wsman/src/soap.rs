@@ -51,13 +51,17 @@ pub const COMMAND_RESOURCE: &str =
 const ANONYMOUS: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
 const SELECTOR_FILTER: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter";
 
-/// Signal codes (MS-WSMV 2.2.5.6; MS-PSRP 3.1.5.3.4 for the PowerShell stop signal).
+/// Signal codes (MS-WSMV 2.2.5.6; MS-PSRP 3.1.5.3.9 for the PowerShell stop signal).
 pub mod signal {
+    /// MS-WSMV's spelling (and wsman.h's WSMAN_SIGNAL_SHELL_CODE_TERMINATE).
     pub const TERMINATE: &str =
         "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/terminate";
-    /// MS-PSRP's own spelling, which Windows PowerShell clients send.
-    pub const PS_CRTL_C: &str = "http://schemas.microsoft.com/powershell/signal/crtl_c";
-    /// The short form listed in MS-WSMV 2.2.5.6 and sent by pypsrp.
+    /// The capitalised form pypsrp sends; Windows accepts both.
+    pub const TERMINATE_ALT: &str =
+        "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/signal/Terminate";
+    /// MS-PSRP 3.1.5.3.9 "MUST be powershell/signal/crtl_c" (sic): what PowerShell sends.
+    pub const PS_CRTL_C: &str = "powershell/signal/crtl_c";
+    /// The corrected spelling listed in MS-WSMV 2.2.5.6 and sent by pypsrp.
     pub const PS_CTRL_C: &str = "powershell/signal/ctrl_c";
 }
 

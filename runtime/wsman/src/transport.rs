@@ -41,6 +41,9 @@ pub struct TlsOptions {
     /// tls-server-end-point channel binding for NTLM/Kerberos over HTTPS (on by default, as
     /// WinRM's CbtHardeningLevel=Relaxed/Strict expects).
     pub disable_channel_binding: bool,
+    /// Name to verify the server certificate against (and send as SNI) when it differs from
+    /// the URL's host, e.g. connecting by address to a host whose certificate names it.
+    pub server_name: Option<String>,
 }
 
 /// Message encryption for NTLM/Negotiate/Kerberos (MS-WSMV 2.2.9.1).
@@ -165,6 +168,7 @@ pub(crate) struct Settings {
     pub allow_unencrypted: bool,
     pub tls: Option<Arc<rustls::ClientConfig>>,
     pub channel_binding: bool,
+    pub tls_server_name: Option<String>,
     pub proxy: Option<(Target, Option<String>)>,
     pub connect_timeout: Duration,
     pub kerberos: KerberosOptions,
@@ -284,7 +288,15 @@ pub(crate) fn tls_config(tls: &TlsOptions, auth: &Auth) -> Result<Arc<rustls::Cl
 /// Maps a transport error, looking through its sources for rustls and I/O errors.
 pub(crate) fn classify(e: &(dyn std::error::Error + 'static), what: &str) -> Error {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
+    while let Some(mut err) = cur {
+        // io::Error's source() skips the error it wraps: look inside explicitly.
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            && inner.downcast_ref::<rustls::Error>().is_some()
+        {
+            err = inner;
+        }
         if let Some(t) = err.downcast_ref::<rustls::Error>() {
             use rustls::{AlertDescription as A, CertificateError as C};
             let kind = match t {
@@ -501,10 +513,11 @@ impl Transport {
     }
 
     async fn ensure_connected(&self, slot: &mut Slot) -> Result<()> {
-        if let Some(c) = &mut slot.conn {
-            if !c.sender.is_closed() && c.sender.ready().await.is_ok() {
-                return Ok(());
-            }
+        if let Some(c) = &mut slot.conn
+            && !c.sender.is_closed()
+            && c.sender.ready().await.is_ok()
+        {
+            return Ok(());
         }
         slot.reset();
         slot.conn = Some(self.connect().await?);
@@ -534,8 +547,12 @@ impl Transport {
                 .tls
                 .clone()
                 .ok_or_else(|| Error::Config("HTTPS without a TLS configuration".into()))?;
-            let name = ServerName::try_from(s.target.host.clone())
-                .map_err(|e| Error::Config(format!("bad TLS server name: {e}")))?;
+            let name = ServerName::try_from(
+                s.tls_server_name
+                    .clone()
+                    .unwrap_or_else(|| s.target.host.clone()),
+            )
+            .map_err(|e| Error::Config(format!("bad TLS server name: {e}")))?;
             let tls = tokio::time::timeout(
                 s.connect_timeout,
                 tokio_rustls::TlsConnector::from(cfg).connect(name, io),
@@ -555,7 +572,9 @@ impl Transport {
             .await
             .map_err(|e| classify(&e, "HTTP handshake"))?;
         tokio::spawn(async move {
-            let _ = conn.await;
+            if let Err(e) = conn.await {
+                tracing::debug!("HTTP connection ended: {e}");
+            }
         });
         self.stats.connections.fetch_add(1, Ordering::Relaxed);
         Ok(Connection { sender, peer_cert })
@@ -641,6 +660,12 @@ impl Transport {
         let req = b
             .body(Full::new(Bytes::from(payload)))
             .map_err(|e| Error::Config(format!("bad request header: {e}")))?;
+        // hyper hands a request to the connection only once it is ready for the next one
+        // (the previous response fully read); otherwise the request is canceled.
+        conn.sender
+            .ready()
+            .await
+            .map_err(|e| Error::Io(format!("request canceled: connection closed: {e}")))?;
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         let resp = conn.sender.send_request(req).await.map_err(|e| {
             if e.is_canceled() {
@@ -717,11 +742,11 @@ impl Transport {
                     token = blocking(|| ctx.step(Some(&t), bindings.as_deref()))?;
                 }
                 200 => {
-                    if let Some(t) = server_token {
-                        if !ctx.is_complete() {
-                            // Kerberos mutual authentication: the AP-REP arrives with the 200.
-                            blocking(|| ctx.step(Some(&t), bindings.as_deref()))?;
-                        }
+                    if let Some(t) = server_token
+                        && !ctx.is_complete()
+                    {
+                        // Kerberos mutual authentication: the AP-REP arrives with the 200.
+                        blocking(|| ctx.step(Some(&t), bindings.as_deref()))?;
                     }
                     if !ctx.is_complete() {
                         return Err(auth_error(

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use psremote_wsman::error::Error;
 use psremote_wsman::response::{self, Envelope};
-use psremote_wsman::soap::{self, ns, Header, WsOption};
-use psremote_wsman::xml::{parse, Element};
+use psremote_wsman::soap::{self, Header, WsOption, ns};
+use psremote_wsman::xml::{Element, parse};
 use uuid::Uuid;
 
 struct Exchange {
@@ -81,10 +81,10 @@ fn read_yaml(text: &str) -> Vec<(String, String, u16)> {
                 set(&mut cur, k, v, false);
             }
         } else if nested.as_deref() == Some("transport_error") && is_key(body) {
-            if let Some(("code", v)) = body.split_once(':').map(|(a, b)| (a, b.trim())) {
-                if let (Some(c), Ok(code)) = (cur.as_mut(), v.parse()) {
-                    c.2 = code;
-                }
+            if let Some(("code", v)) = body.split_once(':').map(|(a, b)| (a, b.trim()))
+                && let (Some(c), Ok(code)) = (cur.as_mut(), v.parse())
+            {
+                c.2 = code;
             }
         } else if let Some(k) = key.clone() {
             // A folded continuation line of a plain scalar.
@@ -118,7 +118,9 @@ fn unquote_part(s: &str) -> (String, bool) {
 
 fn fixtures() -> Option<Vec<Exchange>> {
     let Some(shared) = psremote_test_support::shared_dir() else {
-        eprintln!("SKIP: ../shared (or $PSREMOTE_SHARED) is absent: no Windows fixtures to test against");
+        eprintln!(
+            "SKIP: ../shared (or $PSREMOTE_SHARED) is absent: no Windows fixtures to test against"
+        );
         return None;
     };
     let dir: PathBuf = shared.join("fixtures/windows-wsman");
@@ -133,7 +135,10 @@ fn fixtures() -> Option<Vec<Exchange>> {
         let text = std::fs::read_to_string(&f).expect("readable fixture");
         for (i, (request, response, status)) in read_yaml(&text).into_iter().enumerate() {
             out.push(Exchange {
-                file: f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                file: f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 index: i,
                 request,
                 response,
@@ -141,7 +146,11 @@ fn fixtures() -> Option<Vec<Exchange>> {
             });
         }
     }
-    assert!(out.len() > 200, "expected the ~250 recorded exchanges, got {}", out.len());
+    assert!(
+        out.len() > 200,
+        "expected the ~250 recorded exchanges, got {}",
+        out.len()
+    );
     Some(out)
 }
 
@@ -150,7 +159,9 @@ fn assert_fragments(data: &[u8], what: &str) {
     let mut at = 0usize;
     let mut n = 0;
     while at < data.len() {
-        let hdr = data.get(at..at + 21).unwrap_or_else(|| panic!("{what}: truncated fragment header"));
+        let hdr = data
+            .get(at..at + 21)
+            .unwrap_or_else(|| panic!("{what}: truncated fragment header"));
         let len = u32::from_be_bytes(hdr[17..21].try_into().expect("4 bytes")) as usize;
         at += 21 + len;
         n += 1;
@@ -180,8 +191,14 @@ fn every_recorded_response_parses() {
         match Envelope::parse(&ex.response) {
             Err(Error::Fault(f)) => {
                 assert!(short == "fault", "{what}: fault under action {action}");
-                assert!(!f.subcode.is_empty() && !f.reason.is_empty(), "{what}: {f:?}");
-                assert!(f.wsman_code.is_some() && f.machine.is_some(), "{what}: {f:?}");
+                assert!(
+                    !f.subcode.is_empty() && !f.reason.is_empty(),
+                    "{what}: {f:?}"
+                );
+                assert!(
+                    f.wsman_code.is_some() && f.machine.is_some(),
+                    "{what}: {f:?}"
+                );
                 match f.subcode.as_str() {
                     "TimedOut" => {
                         assert!(f.is_timed_out());
@@ -216,12 +233,18 @@ fn every_recorded_response_parses() {
                         );
                     }
                     // One recording was hand-edited to an empty ReceiveResponse (see README).
-                    assert!(!r.is_empty() || ex.file.contains("key_exchange_timeout"), "{what}");
+                    assert!(
+                        !r.is_empty() || ex.file.contains("key_exchange_timeout"),
+                        "{what}"
+                    );
                 }
                 "CreateResponse" => {
                     let s = response::parse_create(&env).unwrap_or_else(|e| panic!("{what}: {e}"));
                     Uuid::parse_str(&s.shell_id).unwrap_or_else(|e| panic!("{what}: {e}"));
-                    assert!(s.resource_uri.starts_with("http://schemas.microsoft.com/powershell/"));
+                    assert!(
+                        s.resource_uri
+                            .starts_with("http://schemas.microsoft.com/powershell/")
+                    );
                     if env.doc.contains("<rsp:Shell") {
                         assert_eq!(s.input_streams.as_deref(), Some("stdin pr"), "{what}");
                         assert_eq!(s.state.as_deref(), Some("Connected"), "{what}");
@@ -239,7 +262,8 @@ fn every_recorded_response_parses() {
                 }
                 "ConnectResponse" => {
                     // Connect to a command: an empty rsp:ConnectResponse.
-                    env.expect(ns::SHELL, "ConnectResponse").expect("ConnectResponse");
+                    env.expect(ns::SHELL, "ConnectResponse")
+                        .expect("ConnectResponse");
                 }
                 "EnumerateResponse" => {
                     let (page, els) =
@@ -256,10 +280,17 @@ fn every_recorded_response_parses() {
                     }
                 }
                 "GetResponse" => {
-                    let (xml, el) = response::parse_get(&env).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    let (xml, el) =
+                        response::parse_get(&env).unwrap_or_else(|e| panic!("{what}: {e}"));
                     assert!(xml.starts_with('<'));
                     if el.name == "Config" {
-                        assert!(el.find("http://schemas.microsoft.com/wbem/wsman/1/config", "MaxEnvelopeSizekb").is_some());
+                        assert!(
+                            el.find(
+                                "http://schemas.microsoft.com/wbem/wsman/1/config",
+                                "MaxEnvelopeSizekb"
+                            )
+                            .is_some()
+                        );
                     } else {
                         assert!(psremote_wsman::Shell::from_element(&el).is_ok(), "{what}");
                     }
@@ -303,7 +334,7 @@ fn shape(e: &Element) -> Shape {
     }
 }
 
-fn sel<'a>(h: &'a Element) -> Vec<(&'a str, &'a str)> {
+fn sel(h: &Element) -> Vec<(&str, &str)> {
     h.find(ns::WSMAN, "SelectorSet")
         .map(|s| {
             s.children
@@ -323,15 +354,25 @@ fn builder_matches_the_recorded_request_shapes() {
         let theirs = parse(&ex.request).unwrap_or_else(|e| panic!("{what}: {e}"));
         let th = theirs.child(ns::SOAP, "Header").expect("header");
         let tbody = theirs.child(ns::SOAP, "Body").expect("body");
-        let action = th.child_text(ns::ADDRESSING, "Action").unwrap_or_default().to_owned();
-        let resource = th.child_text(ns::WSMAN, "ResourceURI").unwrap_or_default().to_owned();
+        let action = th
+            .child_text(ns::ADDRESSING, "Action")
+            .unwrap_or_default()
+            .to_owned();
+        let resource = th
+            .child_text(ns::WSMAN, "ResourceURI")
+            .unwrap_or_default()
+            .to_owned();
         let selectors = sel(th);
         let first = tbody.children.first();
         let uuid_attr = |name: &str| {
             first
                 .and_then(|b| b.find(ns::SHELL, "Stream").or(Some(b)))
                 .and_then(|e| e.attr(name).map(str::to_owned))
-                .or_else(|| first.and_then(|b| b.find(ns::SHELL, "DesiredStream")).and_then(|d| d.attr(name).map(str::to_owned)))
+                .or_else(|| {
+                    first
+                        .and_then(|b| b.find(ns::SHELL, "DesiredStream"))
+                        .and_then(|d| d.attr(name).map(str::to_owned))
+                })
                 .map(|s| Uuid::parse_str(&s).expect("uuid"))
         };
         let mut options: Vec<WsOption> = Vec::new();
@@ -354,9 +395,17 @@ fn builder_matches_the_recorded_request_shapes() {
             "Create" => {
                 let b = first.expect("shell");
                 let id = b.attr("ShellId").map(|s| Uuid::parse_str(s).expect("uuid"));
-                let ins = b.child_text(ns::SHELL, "InputStreams").unwrap_or_default().to_owned();
-                let outs = b.child_text(ns::SHELL, "OutputStreams").unwrap_or_default().to_owned();
-                let cx = b.child_text(ns::POWERSHELL, "creationXml").map(str::to_owned);
+                let ins = b
+                    .child_text(ns::SHELL, "InputStreams")
+                    .unwrap_or_default()
+                    .to_owned();
+                let outs = b
+                    .child_text(ns::SHELL, "OutputStreams")
+                    .unwrap_or_default()
+                    .to_owned();
+                let cx = b
+                    .child_text(ns::POWERSHELL, "creationXml")
+                    .map(str::to_owned);
                 let idle = b.child_text(ns::SHELL, "IdleTimeOut").map(|t| {
                     let secs = t.trim_start_matches("PT").trim_end_matches('S');
                     Duration::from_secs_f64(secs.parse().expect("seconds"))
@@ -368,11 +417,16 @@ fn builder_matches_the_recorded_request_shapes() {
             "Command" => {
                 let b = first.expect("command");
                 let id = Uuid::parse_str(b.attr("CommandId").expect("id")).expect("uuid");
-                let args = b.child_text(ns::SHELL, "Arguments").unwrap_or_default().to_owned();
+                let args = b
+                    .child_text(ns::SHELL, "Arguments")
+                    .unwrap_or_default()
+                    .to_owned();
                 Box::new(move |s: &mut String| soap::command_body(s, &id, &args))
             }
             "Send" => {
-                let st = first.and_then(|b| b.child(ns::SHELL, "Stream")).expect("stream");
+                let st = first
+                    .and_then(|b| b.child(ns::SHELL, "Stream"))
+                    .expect("stream");
                 let name = st.attr("Name").unwrap_or_default().to_owned();
                 let data = st.text_trim().to_owned();
                 let end = st.attr("End") == Some("true");
@@ -380,14 +434,20 @@ fn builder_matches_the_recorded_request_shapes() {
                 Box::new(move |s: &mut String| soap::send_body(s, &name, id.as_ref(), &data, end))
             }
             "Receive" => {
-                let ds = first.and_then(|b| b.child(ns::SHELL, "DesiredStream")).expect("ds");
+                let ds = first
+                    .and_then(|b| b.child(ns::SHELL, "DesiredStream"))
+                    .expect("ds");
                 let streams = ds.text_trim().to_owned();
-                let id = ds.attr("CommandId").map(|s| Uuid::parse_str(s).expect("uuid"));
+                let id = ds
+                    .attr("CommandId")
+                    .map(|s| Uuid::parse_str(s).expect("uuid"));
                 Box::new(move |s: &mut String| soap::receive_body(s, &streams, id.as_ref()))
             }
             "Signal" => {
                 let b = first.expect("signal");
-                let id = b.attr("CommandId").map(|s| Uuid::parse_str(s).expect("uuid"));
+                let id = b
+                    .attr("CommandId")
+                    .map(|s| Uuid::parse_str(s).expect("uuid"));
                 let code = b.child_text(ns::SHELL, "Code").unwrap_or_default();
                 // pypsrp capitalises Terminate; the spec's URI is lower case. Same signal.
                 let ours = if code.eq_ignore_ascii_case(soap::signal::TERMINATE) {
@@ -414,10 +474,18 @@ fn builder_matches_the_recorded_request_shapes() {
             "Enumerate" => {
                 let filter: Vec<(String, String)> = first
                     .and_then(|b| b.find(ns::WSMAN, "Filter"))
-                    .map(|f| sel(f).into_iter().map(|(a, b)| (a.to_owned(), b.to_owned())).collect())
+                    .map(|f| {
+                        sel(f)
+                            .into_iter()
+                            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 Box::new(move |s: &mut String| {
-                    let f: Vec<(&str, &str)> = filter.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+                    let f: Vec<(&str, &str)> = filter
+                        .iter()
+                        .map(|(a, b)| (a.as_str(), b.as_str()))
+                        .collect();
                     soap::enumerate_body(s, 32000, &f)
                 })
             }
@@ -439,18 +507,35 @@ fn builder_matches_the_recorded_request_shapes() {
         let ours_text = soap::envelope(&header, body);
         let ours = parse(&ours_text).unwrap_or_else(|e| panic!("{what}: ours is not XML: {e}"));
         let oh = ours.child(ns::SOAP, "Header").expect("header");
-        assert_eq!(oh.child_text(ns::ADDRESSING, "Action"), Some(action.as_str()), "{what}");
-        assert_eq!(oh.child_text(ns::WSMAN, "ResourceURI"), Some(resource.as_str()), "{what}");
+        assert_eq!(
+            oh.child_text(ns::ADDRESSING, "Action"),
+            Some(action.as_str()),
+            "{what}"
+        );
+        assert_eq!(
+            oh.child_text(ns::WSMAN, "ResourceURI"),
+            Some(resource.as_str()),
+            "{what}"
+        );
         assert_eq!(sel(oh), selectors, "{what}");
         for name in ["To", "MessageID", "ReplyTo"] {
-            assert!(oh.child(ns::ADDRESSING, name).is_some(), "{what}: no wsa:{name}");
+            assert!(
+                oh.child(ns::ADDRESSING, name).is_some(),
+                "{what}: no wsa:{name}"
+            );
         }
         for name in ["MaxEnvelopeSize", "OperationTimeout", "Locale"] {
-            assert!(oh.child(ns::WSMAN, name).is_some(), "{what}: no wsman:{name}");
+            assert!(
+                oh.child(ns::WSMAN, name).is_some(),
+                "{what}: no wsman:{name}"
+            );
         }
         assert_eq!(
             oh.find(ns::WSMAN, "OptionSet").map(shape),
-            th.find(ns::WSMAN, "OptionSet").map(shape).filter(|s| !s.children.iter().all(|c| c.attrs.iter().any(|a| a.2 == "WINRS_SKIP_CMD_SHELL"))),
+            th.find(ns::WSMAN, "OptionSet").map(shape).filter(|s| !s
+                .children
+                .iter()
+                .all(|c| c.attrs.iter().any(|a| a.2 == "WINRS_SKIP_CMD_SHELL"))),
             "{what}: OptionSet"
         );
         let obody = ours.child(ns::SOAP, "Body").expect("body");
@@ -458,13 +543,17 @@ fn builder_matches_the_recorded_request_shapes() {
         let ob = shape(obody);
         if short == "Signal" {
             // Compare the Terminate code case-insensitively (see above).
-            if let Some(code) = tb.children.first_mut().and_then(|c| c.children.first_mut()) {
-                if code.text.eq_ignore_ascii_case(soap::signal::TERMINATE) {
-                    code.text = soap::signal::TERMINATE.to_owned();
-                }
+            if let Some(code) = tb.children.first_mut().and_then(|c| c.children.first_mut())
+                && code.text.eq_ignore_ascii_case(soap::signal::TERMINATE)
+            {
+                code.text = soap::signal::TERMINATE.to_owned();
             }
         }
-        assert_eq!(ob, tb, "{what}: body differs\nours:   {ours_text}\ntheirs: {}", ex.request);
+        assert_eq!(
+            ob, tb,
+            "{what}: body differs\nours:   {ours_text}\ntheirs: {}",
+            ex.request
+        );
         checked += 1;
     }
     assert!(checked > 200, "checked {checked}");
