@@ -9,7 +9,6 @@ pub mod connection;
 pub mod error;
 pub mod fanout;
 pub mod host;
-pub mod implicit;
 pub mod outofproc;
 mod proto;
 pub mod record;

@@ -44,3 +44,465 @@ async fn connect_and_get_date() {
     let stats = peer.stats().expect("stats");
     assert_eq!(stats["shells_open"], 0, "{stats}");
 }
+
+#[tokio::test]
+async fn state_persists_across_calls() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    // The seed's example: keep the hotfixes in a remote variable, filter them later.
+    let all = s
+        .invoke(Command::script("$h = Get-HotFix; $h"))
+        .await
+        .expect("Get-HotFix");
+    assert!(!all.is_empty());
+    let filtered = s
+        .invoke(Command::script(
+            r#"$h | where {$_.InstalledBy -ne "NT AUTHORITY\SYSTEM"}"#,
+        ))
+        .await
+        .expect("filter");
+    assert!(
+        !filtered.is_empty(),
+        "the endpoint has user-installed hotfixes"
+    );
+    assert!(filtered.len() < all.len(), "some were installed by SYSTEM");
+    for v in &filtered {
+        let by = v.as_object().and_then(|o| o.get("InstalledBy")).map(text);
+        assert_ne!(by.as_deref(), Some("NT AUTHORITY\\SYSTEM"), "{v:?}");
+    }
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn every_stream_arrives_in_its_place() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let script = "Write-Output 'out'; Write-Error 'err'; Write-Warning 'warn'; \
+                  Write-Verbose 'verb' -Verbose; Write-Debug 'dbg' -Debug; \
+                  Write-Information 'info'; Write-Progress -Activity 'act' -Status 'half' -PercentComplete 50";
+    let inv = s
+        .invoke_full(Command::script(script), Vec::new())
+        .await
+        .expect("invoke");
+    assert_eq!(inv.output.iter().map(text).collect::<Vec<_>>(), ["out"]);
+    assert_eq!(inv.errors.len(), 1);
+    assert!(
+        inv.errors[0].message().contains("err"),
+        "{:?}",
+        inv.errors[0]
+    );
+    assert_eq!(inv.warnings.len(), 1);
+    assert_eq!(inv.warnings[0].message(), "warn");
+    assert_eq!(inv.verbose.len(), 1);
+    assert_eq!(inv.verbose[0].message(), "verb");
+    assert_eq!(inv.debug.len(), 1);
+    assert_eq!(inv.debug[0].message(), "dbg");
+    assert_eq!(inv.information.len(), 1);
+    assert_eq!(inv.information[0].message(), "info");
+    assert!(!inv.progress.is_empty());
+    assert_eq!(inv.progress[0].activity(), Some("act"));
+    assert_eq!(inv.progress[0].percent_complete(), Some(50));
+
+    // The same records through `stream`, in the order they were written.
+    let mut st = s
+        .stream(Command::script(script), Vec::new())
+        .await
+        .expect("stream");
+    let mut kinds = Vec::new();
+    while let Some(item) = st.next().await {
+        kinds.push(match item.expect("item") {
+            StreamItem::Output(_) => "output",
+            StreamItem::Error(_) => "error",
+            StreamItem::Warning(_) => "warning",
+            StreamItem::Verbose(_) => "verbose",
+            StreamItem::Debug(_) => "debug",
+            StreamItem::Information(_) => "information",
+            StreamItem::Progress(_) => "progress",
+        });
+    }
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            "output",
+            "error",
+            "warning",
+            "verbose",
+            "debug",
+            "information",
+            "progress"
+        ]
+    );
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn failed_pipeline_is_a_typed_error_with_its_fqid() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let e = s
+        .invoke(Command::new("Get-NoSuchCommand"))
+        .await
+        .expect_err("unknown command");
+    let rec = e
+        .error_record()
+        .unwrap_or_else(|| panic!("not PipelineFailed: {e}"));
+    assert_eq!(
+        rec.fully_qualified_error_id(),
+        Some("CommandNotFoundException"),
+        "{rec:?}"
+    );
+    assert_eq!(rec.category().as_deref(), Some("ObjectNotFound"));
+    let line = e.to_string();
+    assert!(
+        line.contains("Get-NoSuchCommand") && !line.contains('\n'),
+        "{line}"
+    );
+    // A parse error fails the pipeline too, with ParseError's id.
+    let e = s
+        .invoke(Command::script("Get-Date -Format ("))
+        .await
+        .expect_err("parse error");
+    let rec = e
+        .error_record()
+        .unwrap_or_else(|| panic!("not PipelineFailed: {e}"));
+    assert!(rec.category().is_some(), "{rec:?}");
+    // The session is still usable.
+    assert_eq!(
+        s.invoke(Command::script("1 + 1")).await.expect("after"),
+        [Value::I32(2)]
+    );
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn stop_ends_a_long_pipeline() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let t0 = Instant::now();
+    let mut st = s
+        .stream(
+            Command::new("Start-Sleep").param("Seconds", Value::I32(60)),
+            Vec::new(),
+        )
+        .await
+        .expect("start");
+    let stopper = st.stopper().expect("stopper");
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stopper.stop().await;
+    });
+    let mut end = None;
+    while let Some(item) = st.next().await {
+        if let Err(e) = item {
+            end = Some(e);
+        }
+    }
+    assert!(matches!(end, Some(Error::PipelineStopped)), "{end:?}");
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    // And the pool goes on.
+    assert_eq!(
+        s.invoke(Command::script("2 + 3")).await.expect("after"),
+        [Value::I32(5)]
+    );
+    s.close().await.expect("close");
+}
+
+/// Answers ReadLine with a fixed line and records what the server wrote.
+struct ScriptedHost {
+    answer: String,
+    calls: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Host for ScriptedHost {
+    fn call(&self, call: HostCall) -> BoxFuture<'static, Result<Option<Value>, HostError>> {
+        if let Ok(mut c) = self.calls.lock() {
+            c.push(call.method_name.clone());
+        }
+        let answer = self.answer.clone();
+        Box::pin(async move {
+            match call.method_name.as_str() {
+                "ReadLine" => Ok(Some(Value::String(answer))),
+                "Write1" | "Write2" | "WriteLine1" | "WriteLine2" | "WriteLine3" => Ok(None),
+                other => Err(HostError::new(format!("{other} is not supported"))),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn read_host_is_answered_by_the_host() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let host = ScriptedHost {
+        answer: "typed at the terminal".into(),
+        calls: calls.clone(),
+    };
+    let s = Session::connect_with(
+        common::info(&peer),
+        SessionOptions {
+            host: Arc::new(host),
+        },
+    )
+    .await
+    .expect("connect");
+    let out = s
+        .invoke(Command::new("Read-Host").param("Prompt", Value::String("Name".into())))
+        .await
+        .expect("Read-Host");
+    assert_eq!(
+        out.iter().map(text).collect::<Vec<_>>(),
+        ["typed at the terminal"]
+    );
+    let calls = calls.lock().map(|c| c.clone()).unwrap_or_default();
+    assert!(calls.iter().any(|c| c == "ReadLine"), "{calls:?}");
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn read_host_without_a_host_fails_like_powershell() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        s.invoke_full(Command::new("Read-Host"), Vec::new()),
+    )
+    .await
+    .expect("Read-Host must not hang without a host");
+    let failed = match r {
+        Err(e) => e.to_string(),
+        Ok(inv) => inv
+            .errors
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    assert!(!failed.is_empty(), "Read-Host succeeded without a host");
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn pipeline_input_reaches_the_command() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let out = s
+        .invoke_with_input(
+            Command::new("ForEach-Object").arg(Value::ScriptBlock("$_ * 2".into())),
+            [Value::I32(1), Value::I32(2), Value::I32(3)],
+        )
+        .await
+        .expect("input");
+    assert_eq!(out, [Value::I32(2), Value::I32(4), Value::I32(6)]);
+    let out = s
+        .invoke_with_input(Command::new("Measure-Object"), (0..100).map(Value::I32))
+        .await
+        .expect("measure");
+    let count = out[0].as_object().and_then(|o| o.get("Count")).cloned();
+    assert_eq!(count, Some(Value::I32(100)), "{out:?}");
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn script_block_with_argument_list() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let out = s
+        .invoke_script("param($a, $b) $a + $b", [Value::I32(40), Value::I32(2)])
+        .await
+        .expect("script");
+    assert_eq!(out, [Value::I32(42)]);
+    // A local script file's text runs remotely.
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = dir.path().join("DiskCollect.ps1");
+    std::fs::write(&f, "param($n)\n$x = $n * 3\n$x\n").expect("write");
+    let inv = s.invoke_file(&f, [Value::I32(5)]).await.expect("file");
+    assert_eq!(inv.output, [Value::I32(15)]);
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn several_pipelines_at_once_on_one_pool() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer).runspaces(1, 4))
+        .await
+        .expect("connect");
+    let t0 = Instant::now();
+    let calls = (0..4).map(|i| {
+        let s = s.clone();
+        async move {
+            s.invoke(Command::script(format!(
+                "Start-Sleep -Milliseconds 1500; {i}"
+            )))
+            .await
+        }
+    });
+    let results = futures::future::join_all(calls).await;
+    let elapsed = t0.elapsed();
+    for (i, r) in results.into_iter().enumerate() {
+        assert_eq!(r.expect("call"), [Value::I32(i as i32)]);
+    }
+    // Run one after another they would take ≥ 6 s.
+    assert!(elapsed < Duration::from_millis(5000), "{elapsed:?}");
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn disconnect_and_reconnect_keep_the_pool() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    s.invoke(Command::script("$kept = 'still here'"))
+        .await
+        .expect("set");
+    s.disconnect().await.expect("disconnect");
+    assert_eq!(s.state(), SessionState::Disconnected);
+    let e = s
+        .invoke(Command::script("$kept"))
+        .await
+        .expect_err("disconnected");
+    assert!(matches!(e, Error::Disconnected), "{e}");
+    s.reconnect().await.expect("reconnect");
+    assert_eq!(s.state(), SessionState::Opened);
+    let out = s.invoke(Command::script("$kept")).await.expect("after");
+    assert_eq!(out.iter().map(text).collect::<Vec<_>>(), ["still here"]);
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn command_metadata_comes_from_get_command_metadata() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let cmds = s
+        .get_command_metadata(&["Get-Serv*", "Get-Date"])
+        .await
+        .expect("metadata");
+    let names: Vec<String> = cmds
+        .iter()
+        .filter_map(|c| c.as_object().and_then(|o| o.get("Name")).map(text))
+        .collect();
+    assert!(names.iter().any(|n| n == "Get-Service"), "{names:?}");
+    assert!(names.iter().any(|n| n == "Get-Date"), "{names:?}");
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn large_output_streams_with_bounded_buffering() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let n = 5000;
+    let mut st = s
+        .stream(
+            Command::new("Get-PSRemoteLargeOutput").param("Count", Value::I32(n)),
+            Vec::new(),
+        )
+        .await
+        .expect("stream");
+    let seen = AtomicUsize::new(0);
+    let mut last = -1;
+    while let Some(item) = st.next().await {
+        if let StreamItem::Output(v) = item.expect("item") {
+            let idx = v.as_object().and_then(|o| o.get("Index")).cloned();
+            let Some(Value::I32(i)) = idx else {
+                panic!("{v:?}")
+            };
+            assert_eq!(i, last + 1, "in order");
+            last = i;
+            seen.fetch_add(1, Ordering::Relaxed);
+            if i % 1000 == 0 {
+                // A slow consumer: the session must hold the server back, not buffer.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    assert_eq!(seen.load(Ordering::Relaxed), n as usize);
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn dropping_a_stream_stops_the_remote_pipeline() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let mut st = s
+        .stream(
+            Command::new("Get-PSRemoteLargeOutput").param("Count", Value::I32(1_000_000)),
+            Vec::new(),
+        )
+        .await
+        .expect("stream");
+    let first = st.next().await.expect("one item").expect("ok");
+    assert!(matches!(first, StreamItem::Output(_)));
+    drop(st);
+    // The pool is free again soon (max 1 runspace): a new call completes.
+    let out = tokio::time::timeout(Duration::from_secs(30), s.invoke(Command::script("7")))
+        .await
+        .expect("the abandoned pipeline was not stopped")
+        .expect("call");
+    assert_eq!(out, [Value::I32(7)]);
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn powershell_pipe_of_commands() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let ps = PowerShell::from(Command::new("Get-Service"))
+        .pipe(
+            Command::new("Where-Object").arg(Value::ScriptBlock("$_.Status -eq 'Running'".into())),
+        )
+        .pipe(Command::new("Measure-Object"));
+    let out = s.invoke(ps).await.expect("pipe");
+    assert_eq!(out.len(), 1, "{out:?}");
+    s.close().await.expect("close");
+}

@@ -351,12 +351,14 @@ impl Transport for WsmanTransport {
 
     fn close(&self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            self.stop_loops();
             let shell = self.state.lock().ok().and_then(|mut s| s.shell.take());
-            if let Some(shell) = shell {
-                self.client.delete(&shell).await?;
-            }
-            Ok(())
+            // Delete first: the server then ends the Receives still polling.
+            let r = match shell {
+                Some(shell) => self.client.delete(&shell).await,
+                None => Ok(()),
+            };
+            self.stop_loops();
+            r.map_err(Error::from)
         })
     }
 
