@@ -429,6 +429,18 @@ class Binder:
 
         if isinstance(value, enum.Enum) and type(value).PSObject.type_names[0] == ty:
             return value
+        from . import dotnet_types
+
+        if dotnet_types.ENUMS.get(ty, (False, {}))[0]:
+            # a [Flags] enum takes several names: an array or "A, B" (LanguagePrimitives)
+            parts = value if o.is_collection(value) else (
+                o.to_string(value).split(",") if isinstance(o.plain(value), str) else [value])
+            if len(parts) > 1:
+                combined = None
+                for part in parts:
+                    member = self._enum(ty, values, part.strip() if isinstance(part, str) else part)
+                    combined = member if combined is None else combined | member
+                return combined
         raw = o.plain(value)
         if isinstance(raw, int) and not isinstance(raw, bool):
             for k, n in values.items():

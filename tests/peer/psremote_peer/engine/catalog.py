@@ -173,7 +173,8 @@ class Command:
         """The command's parameters as CommandInfo.Parameters orders them: its own (without
         WhatIf/Confirm), the common ones, then WhatIf/Confirm."""
         own = [p for p in self.parameters if p.name not in ("WhatIf", "Confirm")]
-        sp = [p for p in self.parameters if p.name in ("WhatIf", "Confirm")]
+        sp = sorted((p for p in self.parameters if p.name in ("WhatIf", "Confirm")),
+                    key=lambda p: p.name != "WhatIf")  # ShouldProcess adds -WhatIf, then -Confirm
         if not include_common or not self.supports_common_parameters:
             return own + sp
         return own + common_parameters() + sp
@@ -325,6 +326,16 @@ def docs_metadata_dir(version: str) -> Path | None:
     return d if d.is_dir() and any(d.glob("*.json")) else None
 
 
+# Commands the docs list as cmdlets that Windows implements as script functions (their
+# CommandInfo is a FunctionInfo; GET_COMMAND_METADATA with CommandType=Function returns them,
+# as the fixture's second call shows for New-Guid and New-TemporaryFile).
+FUNCTIONS = {
+    "5.1": {"New-Guid", "New-TemporaryFile", "Format-Hex", "Get-FileHash", "Import-PowerShellDataFile",
+            "ConvertFrom-SddlString", "Clear-Host", "Get-Verb"},
+    "7.6": {"Clear-Host"},
+}
+
+
 def command_from_doc(doc: dict[str, t.Any], version: str, enums: dict[str, list[str]]) -> Command:
     """One command of the docs JSON → Command. Accepted values on a string parameter are its
     ValidateSet; on any other non-primitive type they are the enum's names."""
@@ -362,7 +373,7 @@ def command_from_doc(doc: dict[str, t.Any], version: str, enums: dict[str, list[
             outputs.append(o)
     return Command(
         name=doc["name"],
-        command_type="Cmdlet",
+        command_type="Function" if doc["name"] in FUNCTIONS.get(version, set()) else "Cmdlet",
         module=module,
         module_version=MODULE_VERSIONS.get(version, {}).get(module, "1.0.0.0"),
         help_uri=doc.get("help_uri") or "",

@@ -999,8 +999,12 @@ def get_command(inv: Invocation) -> t.Iterator[t.Any]:
         verbs = p.get("Verb") or ["*"]
         nouns = p.get("Noun") or ["*"]
         names = [f"{v}-{n}" for v in verbs for n in nouns]
-    found = engine.catalog.match(names or ["*"], p.get("Module"),
-                                 [o.to_string(x) for x in p.get("CommandType") or []] or None,
+    ctype = p.get("CommandType")
+    types = None
+    if ctype is not None:
+        types = [m.name for m in type(ctype) if m.value and (int(ctype) & int(m.value)) == int(m.value)
+                 and m.name != "All"] if int(ctype) != 511 else None
+    found = engine.catalog.match(names or ["*"], p.get("Module"), types,
                                  visible=lambda c: engine.visible(inv.interp.runspace, c))
     if p.get("ListImported") is not None or True:
         pass

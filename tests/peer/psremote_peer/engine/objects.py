@@ -58,6 +58,10 @@ _enum_classes: dict[str, type] = {}
 def enum_class(type_name: str, values: dict[str, int], flags: bool = False) -> type:
     """A psrpcore enum class for a .NET enum; serializes as `<Obj>` with the enum's type chain,
     `<ToString>` and the `<I32>` value, like Windows does (MS-PSRP 2.2.5.2.7)."""
+    from .dotnet_types import ENUMS
+
+    if type_name in ENUMS:
+        flags = ENUMS[type_name][0]  # known [Flags] enums are flags whoever asks first
     with _enum_lock:
         cls = _enum_classes.get(type_name)
         if cls is not None:
