@@ -9,6 +9,7 @@ pub mod connection;
 pub mod error;
 pub mod fanout;
 pub mod host;
+pub mod implicit;
 pub mod outofproc;
 mod proto;
 pub mod record;
