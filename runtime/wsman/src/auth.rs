@@ -278,6 +278,8 @@ pub struct SecurityContext {
     target: String,
     complete: bool,
     trailer_len: usize,
+    /// Set while a `user@REALM` name may still be retried as `REALM\user`.
+    down_level_retry: Option<(Auth, String, KerberosOptions)>,
 }
 
 impl fmt::Debug for SecurityContext {
@@ -296,15 +298,29 @@ fn computer_name() -> String {
         .unwrap_or_else(|| "PSREMOTE".to_owned())
 }
 
-fn identity(c: &Credentials) -> Result<AuthIdentity> {
-    let username = Username::parse(&c.username).map_err(|e| Error::Auth {
+/// `user@REALM` is sent as an enterprise name (NT-ENTERPRISE, as Windows does); with
+/// `down_level` it becomes `REALM\user` (NT-PRINCIPAL), which MIT KDCs need.
+fn identity_with(c: &Credentials, down_level: bool) -> Result<AuthIdentity> {
+    let bad = |e: sspi::Error| Error::Auth {
         message: format!("bad user name {:?}: {e}", c.username),
         offered: Vec::new(),
-    })?;
+    };
+    let username = match c.username.split_once('@') {
+        Some((user, realm)) if down_level => {
+            Username::new_down_level_logon_name(user, &realm.to_uppercase())
+                .map_err(|e| bad(e.into()))?
+        }
+        _ => Username::parse(&c.username).map_err(|e| bad(e.into()))?,
+    };
     Ok(AuthIdentity {
         username,
         password: c.password.expose_secret().to_owned().into(),
     })
+}
+
+#[cfg(test)]
+fn identity(c: &Credentials) -> Result<AuthIdentity> {
+    identity_with(c, false)
 }
 
 const FLAGS: ClientRequestFlags = ClientRequestFlags::MUTUAL_AUTH
@@ -324,9 +340,10 @@ macro_rules! step_with {
             .with_target_name($target)
             .with_input($input)
             .with_output($output);
-        $ctx.initialize_security_context_impl(&mut builder)
-            .map_err(|e| sspi_err("initialize security context", e))?
-            .resolve_with_client(&KdcClient)
+        match $ctx.initialize_security_context_impl(&mut builder) {
+            Ok(mut generator) => generator.resolve_with_client(&KdcClient),
+            Err(e) => Err(e),
+        }
     }};
 }
 
@@ -344,6 +361,27 @@ macro_rules! acquire {
 impl SecurityContext {
     /// A fresh context for `auth` against `host` (SPN `HTTP/host`).
     pub fn new(auth: &Auth, host: &str, kerberos: &KerberosOptions) -> Result<SecurityContext> {
+        let (package, target) = Self::build(auth, host, kerberos, false)?;
+        let upn = match auth {
+            Auth::Negotiate(c) | Auth::Kerberos(c) => c.username.contains('@'),
+            _ => false,
+        };
+        Ok(SecurityContext {
+            package,
+            target,
+            complete: false,
+            trailer_len: 0,
+            down_level_retry: upn.then(|| (auth.clone(), host.to_owned(), kerberos.clone())),
+        })
+    }
+
+    fn build(
+        auth: &Auth,
+        host: &str,
+        kerberos: &KerberosOptions,
+        down_level: bool,
+    ) -> Result<(Package, String)> {
+        let identity = |c: &Credentials| identity_with(c, down_level);
         let spn_host = kerberos.spn_hostname.as_deref().unwrap_or(host);
         let service = kerberos.spn_service.as_deref().unwrap_or("HTTP");
         let target = format!("{service}/{spn_host}");
@@ -384,12 +422,7 @@ impl SecurityContext {
                 ));
             }
         };
-        Ok(SecurityContext {
-            package,
-            target,
-            complete: false,
-            trailer_len: 0,
-        })
+        Ok((package, target))
     }
 
     pub fn is_complete(&self) -> bool {
@@ -420,8 +453,23 @@ impl SecurityContext {
             Package::Kerberos(ctx, creds) => {
                 step_with!(ctx, creds, &target, &mut input, &mut output)
             }
-        }
-        .map_err(|e| sspi_err("security context", e))?;
+        };
+        let result = match result {
+            Err(e)
+                if e.error_type == sspi::ErrorKind::UnknownCredentials
+                    && server_token.is_none()
+                    && self.down_level_retry.is_some() =>
+            {
+                // The KDC does not resolve the enterprise name (MIT does not): ask again with
+                // the plain principal REALM\user.
+                if let Some((auth, host, krb)) = self.down_level_retry.take() {
+                    let (package, _) = Self::build(&auth, &host, &krb, true)?;
+                    self.package = package;
+                }
+                return self.step(server_token, bindings);
+            }
+            r => r.map_err(|e| sspi_err("security context", e))?,
+        };
         if matches!(
             result.status,
             SecurityStatus::CompleteNeeded | SecurityStatus::CompleteAndContinue

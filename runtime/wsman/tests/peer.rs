@@ -712,3 +712,162 @@ async fn concurrent_long_polls_use_separate_authenticated_connections() {
     );
     client.delete(&shell).await.expect("delete");
 }
+
+/// The realm and KDC the endpoint uses (`kerberos` in its ready line: tests/peer/kdc.sh's
+/// realm.json with its krb5.conf), or None when Kerberos is not set up there.
+fn kerberos_realm(peer: &Peer) -> Option<(String, String)> {
+    let k = peer.ready.kerberos.as_ref()?;
+    let conf = k
+        .get("krb5_conf")
+        .and_then(|c| c.as_str())
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let realm = k
+        .get("realm")
+        .and_then(|r| r.as_str())
+        .map(str::to_owned)
+        .or_else(|| {
+            conf.lines()
+                .find_map(|l| l.trim().strip_prefix("default_realm"))
+                .map(|v| v.trim_start_matches([' ', '=']).trim().to_owned())
+        })?;
+    let kdc = k
+        .get("kdc")
+        .and_then(|r| r.as_str())
+        .map(str::to_owned)
+        .or_else(|| {
+            conf.lines()
+                .find_map(|l| l.trim().strip_prefix("kdc"))
+                .map(|v| v.trim_start_matches([' ', '=']).trim().to_owned())
+        })?;
+    Some((realm, kdc))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kerberos_and_spnego_kerberos_over_http_and_https() {
+    let Some((peer, p)) = setup(&["--https"]) else {
+        return;
+    };
+    let Some((realm, kdc)) = kerberos_realm(&peer) else {
+        eprintln!(
+            "SKIP: the endpoint has no Kerberos realm (run tests/peer/kdc.sh and set \
+             PSREMOTE_PEER_KRB5_DIR; needs Debian's krb5-kdc and python gssapi)"
+        );
+        return;
+    };
+    let user = Credentials::new(format!("{USER}@{realm}"), PASSWORD);
+    let kerberos = psremote_wsman::KerberosOptions {
+        kdc_url: Some(if kdc.contains("://") {
+            kdc.clone()
+        } else {
+            format!("tcp://{kdc}")
+        }),
+        // The endpoint's service principal is HTTP/localhost.
+        spn_hostname: Some("localhost".into()),
+        spn_service: None,
+    };
+    for (https, auth) in [
+        (false, Auth::Kerberos(user.clone())),
+        (false, Auth::Negotiate(user.clone())),
+        (true, Auth::Kerberos(user.clone())),
+        (true, Auth::Negotiate(user.clone())),
+    ] {
+        eprintln!("Kerberos: https={https} {auth:?}");
+        let mut ep = if https {
+            https_endpoint(&peer, auth)
+        } else {
+            Endpoint::new(peer.http_url(), auth)
+        };
+        ep.kerberos = kerberos.clone();
+        let client = WsmanClient::new(ep).expect("client");
+        assert_eq!(client.encrypts(), !https);
+        full_round(&client, &peer, &p).await;
+    }
+}
+
+/// A minimal HTTP forward proxy: CONNECT tunnels, and absolute-form requests rewritten to
+/// origin-form. Counts what it saw.
+async fn http_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut down, _)) = listener.accept().await {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match down.read(&mut byte).await {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let first = text.lines().next().unwrap_or_default().to_owned();
+                s.lock().expect("lock").push(first.clone());
+                let mut parts = first.split_whitespace();
+                let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                let authority = if method == "CONNECT" {
+                    target.to_owned()
+                } else {
+                    target
+                        .trim_start_matches("http://")
+                        .split('/')
+                        .next()
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let Ok(mut up) = tokio::net::TcpStream::connect(authority.as_str()).await else {
+                    return;
+                };
+                if method == "CONNECT" {
+                    if down
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                } else {
+                    // Only the first request of the connection is rewritten: enough for a test
+                    // that sends one request per connection (Basic, Connection reuse aside).
+                    let rewritten = text.replacen(&format!("http://{authority}"), "", 1);
+                    if up.write_all(rewritten.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_through_an_http_proxy() {
+    let Some((peer, _)) = setup(&["--https"]) else {
+        return;
+    };
+    let (port, seen) = http_proxy().await;
+    let mut ep = https_endpoint(&peer, Auth::Ntlm(creds()));
+    ep.proxy = Some(psremote_wsman::Proxy {
+        url: format!("http://127.0.0.1:{port}"),
+        credentials: None,
+    });
+    let client = WsmanClient::new(ep).expect("client");
+    let id = client
+        .identify(true)
+        .await
+        .expect("identify through the proxy");
+    assert!(!id.protocol_version.is_empty());
+    let seen = seen.lock().expect("lock").clone();
+    let https_port = peer.ready.https_ports.first().copied().unwrap_or_default();
+    assert_eq!(
+        seen,
+        vec![format!("CONNECT 127.0.0.1:{https_port} HTTP/1.1")]
+    );
+}
