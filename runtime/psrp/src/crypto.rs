@@ -69,9 +69,10 @@ impl KeyExchange {
         let wrapped = parse_simple_blob(&blob)?;
         // CAPI stores the ciphertext little-endian.
         let ciphertext: Vec<u8> = wrapped.iter().rev().copied().collect();
+        // Blinded, so the unwrap's timing does not depend on the private key.
         let key = self
             .key
-            .decrypt(Pkcs1v15Encrypt, &ciphertext)
+            .decrypt_blinded(&mut rand::rng(), Pkcs1v15Encrypt, &ciphertext)
             .map_err(|e| Error::Crypto(format!("cannot unwrap the session key: {e}")))?;
         let key: [u8; 32] = key
             .as_slice()
