@@ -25,6 +25,13 @@ pub enum Error {
     /// The pipeline ended Failed: the terminating ErrorRecord (category, FullyQualifiedErrorId).
     #[error("{0}")]
     PipelineFailed(Box<ErrorRecord>),
+    /// The call was refused before anything reached the server (the shell was already gone,
+    /// or the pool unusable): nothing ran, so it is safe to retry on a new session.
+    #[error("{source} (the command was not started)")]
+    NotStarted {
+        #[source]
+        source: Box<Error>,
+    },
     /// The pipeline was stopped (by `stop()`, or the consumer went away).
     #[error("the pipeline was stopped")]
     PipelineStopped,
@@ -69,6 +76,20 @@ impl Error {
         }
     }
 
+    /// Whether the call certainly never ran on the server (safe to retry elsewhere).
+    pub fn never_started(&self) -> bool {
+        matches!(self, Error::NotStarted { .. } | Error::Disconnected)
+    }
+
+    pub(crate) fn not_started(e: Error) -> Error {
+        match e {
+            e @ (Error::NotStarted { .. } | Error::Disconnected) => e,
+            e => Error::NotStarted {
+                source: Box::new(e),
+            },
+        }
+    }
+
     /// Whether the failure means the shell is gone and a new one is needed (Broken pool, shell
     /// deleted or expired on the server, carrier dead).
     pub fn is_session_lost(&self) -> bool {
@@ -78,6 +99,7 @@ impl Error {
             }
             Error::Wsman(e) => is_shell_lost(e),
             Error::Transport(_) | Error::Framing(_) => true,
+            Error::NotStarted { source } => source.is_session_lost(),
             _ => false,
         }
     }

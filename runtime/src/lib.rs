@@ -5,6 +5,7 @@ pub use psremote_clixml as clixml;
 pub use psremote_psrp as psrp;
 pub use psremote_wsman as wsman;
 
+pub mod binding;
 pub mod connection;
 pub mod error;
 pub mod fanout;
@@ -17,6 +18,7 @@ pub mod session;
 pub mod stream;
 pub mod transport;
 
+pub use binding::{CatalogCheck, LazySession};
 pub use connection::{AuthMethod, ConnectionInfo, Credentials, Target, TlsSettings};
 pub use error::{Error, Result};
 pub use fanout::{FanOutEvent, FanOutOptions, invoke_many};

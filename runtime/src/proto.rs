@@ -134,6 +134,21 @@ impl Pool {
         Ok(())
     }
 
+    pub(crate) fn has_session_key(&self) -> bool {
+        self.inner.session_key().is_some()
+    }
+
+    /// Starts the session key exchange (MS-PSRP 3.1.4.7) with a key pair made off the driver.
+    pub(crate) fn exchange_key_with(&mut self, kx: psrp::KeyExchange) -> Result<()> {
+        self.inner.exchange_key_with(kx)?;
+        Ok(())
+    }
+
+    /// A `<SS>` value encrypted with the session key.
+    pub(crate) fn encrypt_secure_string(&self, text: &str) -> Result<Value> {
+        Ok(self.inner.encrypt_secure_string(text)?)
+    }
+
     /// Marks the pipeline Stopping and drops its unsent input; the transport sends the signal.
     pub(crate) fn stop(&mut self, pid: Uuid) -> Result<()> {
         self.inner.stop(pid)?;

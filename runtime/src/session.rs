@@ -58,6 +58,11 @@ enum Request {
         call: HostCall,
         result: std::result::Result<Option<Value>, HostError>,
     },
+    SecureString {
+        text: secrecy::SecretString,
+        key: Option<psremote_psrp::KeyExchange>,
+        reply: oneshot::Sender<Result<Value>>,
+    },
     Disconnect(oneshot::Sender<Result<()>>),
     Reconnect(oneshot::Sender<Result<()>>),
     Close(oneshot::Sender<Result<()>>),
@@ -97,6 +102,7 @@ struct Inner {
     info: ConnectionInfo,
     runspace_pool_id: Uuid,
     application_private_data: Option<Value>,
+    has_session_key: std::sync::atomic::AtomicBool,
     transport: SharedTransport,
     driver: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -211,7 +217,7 @@ impl Session {
                     }
                 }
                 Inbound::PipelineDone(_) => {}
-                Inbound::Failed(e) => {
+                Inbound::Failed(e) | Inbound::SendFailed { error: e, .. } => {
                     let _ = transport.close().await;
                     return Err(e);
                 }
@@ -250,7 +256,7 @@ impl Session {
             pipelines: HashMap::new(),
             host: options.host,
             state: state_tx,
-            stream_buffer: info.stream_buffer.max(1),
+            key_waiters: Vec::new(),
         };
         let handle = tokio::spawn(driver.run());
         Ok(Session {
@@ -261,6 +267,7 @@ impl Session {
                 info,
                 runspace_pool_id,
                 application_private_data: private_data,
+                has_session_key: std::sync::atomic::AtomicBool::new(false),
                 transport,
                 driver: Mutex::new(Some(handle)),
             }),
@@ -301,7 +308,7 @@ impl Session {
     }
 
     async fn start(&self, ps: PowerShell, input: Option<Vec<Value>>) -> Result<PipelineStream> {
-        self.check_usable()?;
+        self.check_usable().map_err(Error::not_started)?;
         let (out, rx) = mpsc::channel(self.inner.info.stream_buffer.max(1));
         let (started, started_rx) = oneshot::channel();
         self.inner
@@ -314,7 +321,10 @@ impl Session {
             })
             .await
             .map_err(|_| Error::Closed)?;
-        let pipeline = started_rx.await.map_err(|_| Error::Closed)??;
+        let pipeline = started_rx
+            .await
+            .map_err(|_| Error::not_started(Error::Closed))?
+            .map_err(Error::not_started)?;
         Ok(PipelineStream {
             rx,
             done: false,
@@ -441,6 +451,40 @@ impl Session {
         proto::strip_metadata_count(values)
     }
 
+    /// Encrypts `text` with the session key as a `<SS>` SecureString value (MS-PSRP
+    /// 2.2.5.1.24), exchanging the key first if needed (PUBLIC_KEY / ENCRYPTED_SESSION_KEY).
+    pub async fn secure_string(&self, text: &secrecy::SecretString) -> Result<Value> {
+        self.check_usable()?;
+        // RSA key generation is slow: keep it off the driver.
+        let key = if self
+            .inner
+            .has_session_key
+            .load(std::sync::atomic::Ordering::Acquire)
+        {
+            None
+        } else {
+            let kx = tokio::task::spawn_blocking(psremote_psrp::KeyExchange::generate)
+                .await
+                .map_err(|e| Error::Transport(format!("key generation task: {e}")))??;
+            Some(kx)
+        };
+        let (reply, rx) = oneshot::channel();
+        self.inner
+            .tx
+            .send(Request::SecureString {
+                text: text.clone(),
+                key,
+                reply,
+            })
+            .await
+            .map_err(|_| Error::Closed)?;
+        let v = rx.await.map_err(|_| Error::Closed)??;
+        self.inner
+            .has_session_key
+            .store(true, std::sync::atomic::Ordering::Release);
+        Ok(v)
+    }
+
     /// Disconnects (WS-Man Disconnect): the pool keeps running on the server.
     pub async fn disconnect(&self) -> Result<()> {
         self.control(Request::Disconnect).await
@@ -503,25 +547,34 @@ impl Sender {
     fn spawn(transport: SharedTransport, inbound: InboundSender) -> Sender {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
         tokio::spawn(async move {
+            // Pipelines whose first payload (the one that creates them) was sent.
+            let mut created = std::collections::HashSet::new();
             while let Some(o) = rx.recv().await {
-                let r = match o {
+                match o {
                     Outgoing::Payload(p) => {
                         let stream = match p.stream {
                             StreamKind::Default => DataStream::Default,
                             StreamKind::PromptResponse => DataStream::PromptResponse,
                         };
-                        transport.send(p.pipeline_id, stream, p.data).await
+                        let pipeline = p.pipeline_id;
+                        let first = pipeline.is_some_and(|pid| created.insert(pid));
+                        if let Err(error) = transport.send(pipeline, stream, p.data).await {
+                            let _ = inbound
+                                .send(Inbound::SendFailed {
+                                    pipeline,
+                                    first,
+                                    error,
+                                })
+                                .await;
+                        }
                     }
                     Outgoing::Finished(pid) => {
+                        created.remove(&pid);
                         // Releasing a finished command is best effort.
                         if let Err(e) = transport.pipeline_finished(pid).await {
                             tracing::debug!(%pid, error = %e, "releasing a finished pipeline");
                         }
-                        Ok(())
                     }
-                };
-                if let Err(e) = r {
-                    let _ = inbound.send(Inbound::Failed(e)).await;
                 }
             }
         });
@@ -583,7 +636,8 @@ struct Driver {
     pipelines: HashMap<Uuid, Slot>,
     host: Arc<dyn Host>,
     state: watch::Sender<SessionState>,
-    stream_buffer: usize,
+    /// SecureStrings waiting for the session key.
+    key_waiters: Vec<(secrecy::SecretString, oneshot::Sender<Result<Value>>)>,
 }
 
 impl Driver {
@@ -682,6 +736,28 @@ impl Driver {
             } => {
                 if let Err(e) = self.pool.host_response(pipeline, &call, result) {
                     tracing::warn!(error = %e, "cannot send a host response");
+                }
+            }
+            Request::SecureString { text, key, reply } => {
+                use secrecy::ExposeSecret;
+                if self.pool.has_session_key() {
+                    let _ = reply.send(self.pool.encrypt_secure_string(text.expose_secret()));
+                } else {
+                    let started = match key {
+                        Some(kx) if self.key_waiters.is_empty() => self.pool.exchange_key_with(kx),
+                        // An exchange is already on its way.
+                        Some(_) => Ok(()),
+                        None => Err(Error::InvalidState("no key pair for the key exchange")),
+                    };
+                    match started {
+                        Ok(()) => {
+                            self.transport.want_pool_receive(true);
+                            self.key_waiters.push((text, reply));
+                        }
+                        Err(e) => {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
                 }
             }
             Request::Disconnect(done) => {
@@ -791,6 +867,27 @@ impl Driver {
                     self.flush_slot_owned(pid, slot, None);
                 }
             }
+            Inbound::SendFailed {
+                pipeline: Some(pid),
+                first: true,
+                error,
+            } => {
+                // The command never reached the server.
+                let lost = error.is_session_lost();
+                let reason = error.to_string();
+                if let Some(mut slot) = self.pipelines.remove(&pid) {
+                    slot.pending
+                        .push(Delivery::End(PipelineEnd::Failed(Error::not_started(
+                            error,
+                        ))));
+                    self.flush_slot_owned(pid, slot, None);
+                }
+                if lost {
+                    self.fail_all(Error::broken(reason.clone()));
+                    let _ = self.state.send(SessionState::Broken(reason));
+                }
+            }
+            Inbound::SendFailed { error, .. } => self.on_inbound(Inbound::Failed(error)),
             Inbound::Failed(e) => {
                 let lost = e.is_session_lost();
                 tracing::debug!(error = %e, "transport failed");
@@ -807,6 +904,9 @@ impl Driver {
 
     fn fail_all(&mut self, e: Error) {
         let reason = e.to_string();
+        for (_, reply) in self.key_waiters.drain(..) {
+            let _ = reply.send(Err(Error::broken(reason.clone())));
+        }
         let mut first = Some(e);
         for (pid, mut slot) in std::mem::take(&mut self.pipelines) {
             let err = first
@@ -841,6 +941,13 @@ impl Driver {
                     _ => {}
                 },
                 Event::ApplicationPrivateData { .. } => {}
+                Event::EncryptedSessionKey => {
+                    use secrecy::ExposeSecret;
+                    self.transport.want_pool_receive(false);
+                    for (text, reply) in self.key_waiters.drain(..) {
+                        let _ = reply.send(self.pool.encrypt_secure_string(text.expose_secret()));
+                    }
+                }
                 Event::PipelineOutput { pid, value } => {
                     self.push(pid, StreamItem::Output(value));
                 }
@@ -969,13 +1076,4 @@ impl Driver {
         self.pool.remove_pipeline(pid);
         self.sender.finished(pid);
     }
-}
-
-/// Runs `ps` on a session and returns its stream; used by fan-out.
-pub(crate) async fn start_stream(
-    session: &Session,
-    ps: PowerShell,
-    input: Vec<Value>,
-) -> Result<PipelineStream> {
-    session.stream(ps, input).await
 }

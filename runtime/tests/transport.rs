@@ -124,7 +124,9 @@ impl Raw {
                     .collect()
             }
             Inbound::PipelineDone(_) => Vec::new(),
-            Inbound::Failed(e) => panic!("transport failed: {e}"),
+            Inbound::Failed(e) | Inbound::SendFailed { error: e, .. } => {
+                panic!("transport failed: {e}")
+            }
         }
     }
 

@@ -36,6 +36,13 @@ pub enum Inbound {
     PipelineDone(Uuid),
     /// The carrier failed; nothing more will come.
     Failed(Error),
+    /// Sending failed. `first` says it was the pipeline's first payload, so the pipeline was
+    /// never created on the server.
+    SendFailed {
+        pipeline: Option<Uuid>,
+        first: bool,
+        error: Error,
+    },
 }
 
 /// Where a transport delivers what it receives (bounded: a stalled session stalls the carrier).

@@ -203,3 +203,22 @@ impl Sshd {
             .open_timeout(Duration::from_secs(30))
     }
 }
+
+/// Sets the endpoint's fault knobs at run time (`POST /psremote-peer/faults`).
+pub fn set_faults(peer: &Peer, json: &str) {
+    use std::io::{Read, Write};
+    let port = peer.ready.http_ports[0];
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let req = format!(
+        "POST /psremote-peer/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{json}",
+        json.len()
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    assert!(
+        resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"),
+        "{resp}"
+    );
+}
