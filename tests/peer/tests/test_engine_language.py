@@ -311,14 +311,33 @@ def test_unknown_command(engine, rs):
 
 
 def test_read_host_is_a_host_call(engine, rs):
-    ctx, failed = run(engine, rs, script("$name = Read-Host 'Your name'; \"hello $name\""),
-                      host_responses=["world"])
-    assert failed is None
-    assert ctx.output == ["hello world"]
-    assert [m for m, _ in ctx.host_calls] == [HostMethodIdentifier.Write2, HostMethodIdentifier.ReadLine]
-    assert ctx.host_calls[0][1] == ["Your name: "]
+    ctx, failed = run(engine, rs, command("Read-Host"), host_responses=["typed"])
+    assert failed is None and ctx.output == ["typed"]
+    assert [m for m, _ in ctx.host_calls] == [HostMethodIdentifier.ReadLine]
     ctx, _ = run(engine, rs, command("Read-Host", AsSecureString=True), host_responses=["secret"])
     assert [m for m, _ in ctx.host_calls] == [HostMethodIdentifier.ReadLineAsSecureString]
+
+
+def test_read_host_with_prompt_uses_prompt(engine, rs):
+    """ReadHostCommand with -Prompt calls PSHostUserInterface.Prompt with one FieldDescription."""
+    answer = PSDict()
+    answer["Your name"] = "world"
+    ctx, failed = run(engine, rs, script("$name = Read-Host 'Your name'; \"hello $name\""),
+                      host_responses=[answer])
+    assert failed is None
+    assert ctx.output == ["hello world"]
+    [(method, args)] = ctx.host_calls
+    assert method == HostMethodIdentifier.Prompt
+    assert args[:2] == ["", ""]
+    [field] = args[2]
+    assert field.PSObject.type_names == []
+    assert [p.name for p in field.PSObject.extended_properties] == [
+        "name", "label", "parameterTypeName", "parameterTypeFullName", "parameterAssemblyFullName", "helpMessage",
+        "isMandatory", "metadata", "modifiedByRemotingProtocol", "isFromRemoteHost"]
+    assert (o.get_property(field, "name"), o.get_property(field, "parameterTypeFullName")) == \
+        ("Your name", "System.String")
+    ctx, _ = run(engine, rs, command("Read-Host", Prompt="pw", AsSecureString=True), host_responses=[answer])
+    assert o.get_property(ctx.host_calls[0][1][2][0], "parameterTypeName") == "SecureString"
 
 
 def test_start_sleep_honours_stop(engine, rs):

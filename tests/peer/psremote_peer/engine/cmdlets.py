@@ -413,9 +413,8 @@ def measure_object(inv: Invocation) -> t.Iterator[t.Any]:
 @cmdlet("Get-Date")
 def get_date(inv: Invocation) -> t.Iterator[t.Any]:
     p = inv.params
-    d = p.get("Date") or datetime.datetime.now()
-    if isinstance(d, datetime.datetime) and d.tzinfo is not None:
-        d = d.astimezone().replace(tzinfo=None)
+    # DateTimeKind.Local: serialized with the UTC offset, as a Windows host does
+    d = p.get("Date") or datetime.datetime.now().astimezone()
     for part in ("Year", "Month", "Day", "Hour", "Minute", "Second"):
         if p.get(part) is not None:
             d = d.replace(**{part.lower(): int(p[part])})
@@ -459,16 +458,43 @@ def start_sleep(inv: Invocation) -> t.Iterator[t.Any]:
     return iter(())
 
 
+_MSCORLIB = "mscorlib, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089"
+
+
+def field_description(name: str, secure: bool) -> PSObject:
+    """A FieldDescription as the host receives it in a Prompt call (MS-PSRP 2.2.3.? host
+    parameter encoding: a property bag without type names, see the pshost fixture)."""
+    short, full = ("SecureString", "System.Security.SecureString") if secure else ("String", "System.String")
+    return o._with_meta(object.__new__(PSObject), [], [], [
+        o.NoteProperty("name", name), o.NoteProperty("label", ""), o.NoteProperty("parameterTypeName", short),
+        o.NoteProperty("parameterTypeFullName", full),
+        o.NoteProperty("parameterAssemblyFullName", f"{full}, {_MSCORLIB}"), o.NoteProperty("helpMessage", ""),
+        o.NoteProperty("isMandatory", True), o.NoteProperty("metadata", o.make_list([], _ARRAYLIST)),
+        o.NoteProperty("modifiedByRemotingProtocol", False), o.NoteProperty("isFromRemoteHost", False)])
+
+
+_ARRAYLIST = ["System.Collections.ArrayList", "System.Object"]
+
+
 @cmdlet("Read-Host")
 def read_host(inv: Invocation) -> t.Iterator[t.Any]:
-    """A host call (MS-PSRP 2.2.3.17): ReadLine, or ReadLineAsSecureString for -AsSecureString; the
-    prompt goes first through Write (Read-Host writes "Prompt: " itself)."""
+    """Host calls as ReadHostCommand makes them: with -Prompt, PSHostUserInterface.Prompt with one
+    FieldDescription (String, or SecureString for -AsSecureString) and each value of the returned
+    dictionary is output; without, ReadLine / ReadLineAsSecureString (MS-PSRP 2.2.3.17)."""
     p = inv.params
     prompt = p.get("Prompt")
+    secure = bool(p.get("AsSecureString"))
     if prompt is not None:
-        text = " ".join(o.to_string(x) for x in prompt) if isinstance(prompt, list) else o.to_string(prompt)
-        inv.host_call(HostMethodIdentifier.Write2, [f"{text}: "])
-    if p.get("AsSecureString"):
+        items = prompt if isinstance(prompt, list) else [prompt]
+        text = " ".join(s for s in (o.to_string(x) for x in items) if s)
+        fields = o.make_list([field_description(text, secure)], _ARRAYLIST)
+        result = inv.host_call(HostMethodIdentifier.Prompt, ["", "", fields])
+        if isinstance(result, dict):
+            yield from result.values()
+        elif result is not None:
+            yield result
+        return
+    if secure:
         yield inv.host_call(HostMethodIdentifier.ReadLineAsSecureString, [])
     else:
         yield inv.host_call(HostMethodIdentifier.ReadLine, [])

@@ -1025,6 +1025,12 @@ def _coerce_pair(left: t.Any, right: t.Any) -> tuple[t.Any, t.Any]:
     if isinstance(lp, str):
         return lp, o.to_string(right)
     if isinstance(lp, datetime.datetime):
+        if isinstance(rp, datetime.datetime) and (lp.tzinfo is None) != (rp.tzinfo is None):
+            # a Local DateTime against an Unspecified one compares wall-clock times, as .NET does
+            def naive(d: datetime.datetime) -> datetime.datetime:
+                return d.astimezone().replace(tzinfo=None) if d.tzinfo else d
+
+            return naive(lp), naive(rp)
         if isinstance(rp, str):
             try:
                 return lp, datetime.datetime.fromisoformat(rp)

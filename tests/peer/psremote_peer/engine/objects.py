@@ -128,9 +128,14 @@ def make_object(
     extended: t.Iterable[tuple[str, t.Any]] = (),
     to_string: str | None = None,
 ) -> PSObject:
-    """A live .NET object: its type chain, adapted properties (`<Props>`), extended (`<MS>`)."""
+    """A live .NET object: its type chain, adapted properties (`<Props>`), extended (`<MS>`).
+    Values of properties the type table declares are given their .NET type (Int64 → `<I64>`,
+    UInt32 → `<U32>`…), as the object's own members would serialize."""
+    from .dotnet_types import PROPERTIES
+
+    declared = dict(PROPERTIES.get(type_names[0], ())) if type_names else {}
     obj = _with_meta(object.__new__(PSObject), list(type_names),
-                     [NoteProperty(name, to_wire(value)) for name, value in adapted],
+                     [NoteProperty(name, typed(value, declared.get(name))) for name, value in adapted],
                      [NoteProperty(name, to_wire(value)) for name, value in extended])
     if to_string is not None:
         obj.PSObject.to_string = to_string
@@ -161,6 +166,27 @@ def make_dict(items: t.Iterable[tuple[t.Any, t.Any]], type_names: list[str]) -> 
 def object_array(items: t.Iterable[t.Any]) -> PSList:
     """An `object[]` (PowerShell's array) serialized as `<LST>` with System.Object[] names."""
     return make_list((to_wire(i) for i in items), OBJECT_ARRAY_TYPES)
+
+
+_INTEGER_TYPES: dict[str, t.Any] = {}
+
+
+def typed(value: t.Any, ty: str | None) -> t.Any:
+    """`value` as the primitive .NET type `ty` (when it is one), else as to_wire maps it."""
+    if ty is None or value is None or isinstance(value, (bool, enum.Enum)):
+        return to_wire(value)
+    if not _INTEGER_TYPES:
+        from psrpcore.types import PSByte, PSInt16, PSSByte, PSSingle, PSUInt, PSUInt16, PSUInt64
+
+        _INTEGER_TYPES.update({
+            "System.Int64": PSInt64, "System.Int32": PSInt, "System.Int16": PSInt16, "System.Byte": PSByte,
+            "System.SByte": PSSByte, "System.UInt16": PSUInt16, "System.UInt32": PSUInt, "System.UInt64": PSUInt64,
+            "System.Double": PSDouble, "System.Single": PSSingle,
+        })
+    cls = _INTEGER_TYPES.get(ty)
+    if cls is not None and isinstance(value, (int, float)) and not isinstance(value, PSObject):
+        return cls(value)
+    return to_wire(value)
 
 
 def to_wire(value: t.Any) -> t.Any:
