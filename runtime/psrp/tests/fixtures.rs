@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use psremote_psrp::clixml::{Limits, Value};
+use psremote_psrp::clixml::Limits;
 use psremote_psrp::{
     Defragmenter, Destination, Message, MessageData, MessageType, ProtocolVersion,
 };
@@ -120,6 +120,10 @@ fn every_recorded_message_decodes_and_reencodes() {
                 failures.push(format!("{name} #{n} {:?}: {e}", d.direction));
                 continue;
             }
+            // Records read as the typed records of psremote_clixml::types.
+            if let Err(e) = typed_record(&d.data) {
+                failures.push(format!("{name} #{n}: {e}"));
+            }
             // The full message re-encodes to the same header and an equal payload.
             let again = d.data.to_message(
                 d.message.destination,
@@ -226,9 +230,36 @@ fn recorded_public_key_blob_parses_and_reencodes() {
     );
 }
 
-#[allow(dead_code)]
-fn first_value(m: &Message) -> Option<Value> {
-    psremote_psrp::clixml::from_bytes(&m.data)
-        .ok()
-        .and_then(|v| v.into_iter().next())
+/// The record-carrying messages convert to the typed records (and a Failed state's or a
+/// Broken pool's error to an ErrorRecord).
+fn typed_record(d: &MessageData) -> Result<(), String> {
+    use psremote_psrp::clixml::FromValue;
+    use psremote_psrp::clixml::types::{
+        ErrorRecord, InformationRecord, InformationalRecord, ProgressRecord,
+    };
+    let check = |r: Result<(), psremote_psrp::clixml::ConversionError>, what: &str| {
+        r.map_err(|e| format!("{what}: {e}"))
+    };
+    match d {
+        MessageData::ErrorRecord(v) => check(ErrorRecord::from_value(v).map(drop), "ErrorRecord"),
+        MessageData::WarningRecord(v)
+        | MessageData::VerboseRecord(v)
+        | MessageData::DebugRecord(v) => check(
+            InformationalRecord::from_value(v).map(drop),
+            "InformationalRecord",
+        ),
+        MessageData::InformationRecord(v) => check(
+            InformationRecord::from_value(v).map(drop),
+            "InformationRecord",
+        ),
+        MessageData::ProgressRecord(v) => {
+            check(ProgressRecord::from_value(v).map(drop), "ProgressRecord")
+        }
+        MessageData::PipelineState { error: Some(v), .. }
+        | MessageData::RunspacePoolState { error: Some(v), .. } => check(
+            ErrorRecord::from_value(v).map(drop),
+            "ExceptionAsErrorRecord",
+        ),
+        _ => Ok(()),
+    }
 }
