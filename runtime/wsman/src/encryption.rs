@@ -92,3 +92,89 @@ pub fn unseal(ctx: &mut SecurityContext, content_type: &str, body: &[u8]) -> Res
     plain.truncate(length);
     Ok(plain)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::tests::ntlm_pair;
+    use sspi::{EncryptionFlags, SecurityBufferRef, Sspi};
+
+    const PROTOCOL: &str = "application/HTTP-SPNEGO-session-encrypted";
+
+    /// What a server sends back: its own sealed envelope in the same multipart layout.
+    fn server_reply(server: &mut sspi::Ntlm, plain: &[u8]) -> Vec<u8> {
+        let mut sig = vec![0u8; 16];
+        let mut data = plain.to_vec();
+        let mut bufs = [
+            SecurityBufferRef::token_buf(sig.as_mut_slice()),
+            SecurityBufferRef::data_buf(data.as_mut_slice()),
+        ];
+        server
+            .encrypt_message(EncryptionFlags::empty(), &mut bufs)
+            .expect("server seals");
+        let mut body = format!(
+            "--{BOUNDARY}\r\n\tContent-Type: {PROTOCOL}\r\n\tOriginalContent: \
+             type=application/soap+xml;charset=UTF-8;Length={}\r\n--{BOUNDARY}\r\n",
+            plain.len()
+        )
+        .into_bytes();
+        body.extend_from_slice(OCTET_HEADER);
+        body.extend_from_slice(&16u32.to_le_bytes());
+        body.extend_from_slice(&sig);
+        body.extend_from_slice(&data);
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        body
+    }
+
+    #[test]
+    fn request_layout_and_server_unseals_it() {
+        let (mut client, mut server) = ntlm_pair();
+        let soap = b"<s:Envelope>request</s:Envelope>";
+        let body = seal(&mut client, PROTOCOL, soap).expect("seal");
+        let head = format!(
+            "--{BOUNDARY}\r\n\tContent-Type: {PROTOCOL}\r\n\tOriginalContent: \
+             type=application/soap+xml;charset=UTF-8;Length={}\r\n--{BOUNDARY}\r\n\t\
+             Content-Type: application/octet-stream\r\n",
+            soap.len()
+        );
+        assert!(body.starts_with(head.as_bytes()));
+        assert!(body.ends_with(format!("--{BOUNDARY}--\r\n").as_bytes()));
+        let part = &body[head.len()..body.len() - BOUNDARY.len() - 6];
+        let sig_len = u32::from_le_bytes(part[..4].try_into().expect("4")) as usize;
+        let (mut sig, mut data) = (part[4..4 + sig_len].to_vec(), part[4 + sig_len..].to_vec());
+        let mut bufs = [
+            SecurityBufferRef::token_buf(sig.as_mut_slice()),
+            SecurityBufferRef::data_buf(data.as_mut_slice()),
+        ];
+        server.decrypt_message(&mut bufs).expect("server unseals");
+        assert_eq!(bufs[1].data(), soap);
+    }
+
+    #[test]
+    fn response_unseals_and_a_bad_signature_is_a_typed_error() {
+        let (mut client, mut server) = ntlm_pair();
+        let ct = content_type(PROTOCOL);
+        let reply = server_reply(&mut server, b"<s:Envelope>one</s:Envelope>");
+        assert_eq!(
+            unseal(&mut client, &ct, &reply).expect("unseal"),
+            b"<s:Envelope>one</s:Envelope>"
+        );
+        let mut tampered = server_reply(&mut server, b"<s:Envelope>two</s:Envelope>");
+        let n = tampered.len();
+        tampered[n - BOUNDARY.len() - 8] ^= 0x01;
+        assert!(matches!(
+            unseal(&mut client, &ct, &tampered),
+            Err(Error::Encryption(_))
+        ));
+        for garbage in [
+            &b""[..],
+            b"--Encrypted Boundary\r\n",
+            b"no multipart at all",
+        ] {
+            assert!(matches!(
+                unseal(&mut client, &ct, garbage),
+                Err(Error::Encryption(_))
+            ));
+        }
+    }
+}

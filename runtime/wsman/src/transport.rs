@@ -442,7 +442,7 @@ impl Transport {
             ));
         }
         for attempt in 0..2 {
-            self.ensure_connected(slot).await?;
+            let fresh = self.ensure_connected(slot).await?;
             let had_context = slot.ctx.is_some();
             if s.auth.is_sspi() && !had_context {
                 self.authenticate(slot).await?;
@@ -469,8 +469,9 @@ impl Transport {
                 .send_raw(slot, payload, &content_type, authz.as_deref(), &[])
                 .await;
             let resp = match resp {
-                Err(Error::Io(m)) if attempt == 0 && had_context && m.contains("canceled") => {
-                    // The idle keep-alive connection was closed before our request went out.
+                Err(Error::Io(m)) if attempt == 0 && !fresh && m.contains("canceled") => {
+                    // The idle keep-alive connection was closed before our request went out:
+                    // nothing reached the server, so sending again is safe.
                     slot.reset();
                     continue;
                 }
@@ -512,16 +513,17 @@ impl Transport {
         ))
     }
 
-    async fn ensure_connected(&self, slot: &mut Slot) -> Result<()> {
+    /// Reuses the slot's connection when it is still open; true when a new one was made.
+    async fn ensure_connected(&self, slot: &mut Slot) -> Result<bool> {
         if let Some(c) = &mut slot.conn
             && !c.sender.is_closed()
             && c.sender.ready().await.is_ok()
         {
-            return Ok(());
+            return Ok(false);
         }
         slot.reset();
         slot.conn = Some(self.connect().await?);
-        Ok(())
+        Ok(true)
     }
 
     async fn connect(&self) -> Result<Connection> {

@@ -1,0 +1,130 @@
+//! Transport errors against a scripted HTTP server: each failure is its own typed error,
+//! within its timeout.
+
+use std::time::{Duration, Instant};
+
+use psremote_wsman::{Auth, Credentials, Endpoint, Error, WsmanClient};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Serves `reply` (raw HTTP) to every request; `None` reads the request and never answers.
+async fn scripted(reply: Option<&'static str>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let mut got = Vec::new();
+                // Read the head and the body it announces.
+                loop {
+                    let Ok(n) = s.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    got.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&got).to_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if got.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                match reply {
+                    Some(r) => {
+                        let _ = s.write_all(r.as_bytes()).await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(60)).await,
+                }
+            });
+        }
+    });
+    port
+}
+
+fn client(port: u16, op_timeout: Duration) -> WsmanClient {
+    let mut ep = Endpoint::new(
+        format!("http://127.0.0.1:{port}/wsman"),
+        Auth::Basic(Credentials::new("u", "p")),
+    );
+    ep.allow_unencrypted = true;
+    ep.operation_timeout = op_timeout;
+    ep.request_grace = Duration::from_millis(500);
+    WsmanClient::new(ep).expect("client")
+}
+
+#[tokio::test]
+async fn http_500_without_a_fault_is_an_http_error() {
+    let port = scripted(Some(
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<h1>oops</h1>",
+    ))
+    .await;
+    let err = client(port, Duration::from_secs(5))
+        .get("http://x/y", &[])
+        .await
+        .expect_err("500");
+    assert!(
+        matches!(err, Error::Http { status: 500, ref body } if body.contains("oops")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn http_401_names_the_offered_mechanisms() {
+    let port = scripted(Some(
+        "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\nWWW-Authenticate: Kerberos\r\nContent-Length: 0\r\n\r\n",
+    ))
+    .await;
+    let err = client(port, Duration::from_secs(5))
+        .get("http://x/y", &[])
+        .await
+        .expect_err("401");
+    match err {
+        Error::Auth { offered, .. } => assert_eq!(offered, vec!["Negotiate", "Kerberos"]),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_200_that_is_not_soap_is_a_protocol_error() {
+    let port = scripted(Some("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n<a></b>")).await;
+    let err = client(port, Duration::from_secs(5))
+        .get("http://x/y", &[])
+        .await
+        .expect_err("bad");
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_silent_server_is_a_timeout_not_a_hang() {
+    let port = scripted(None).await;
+    let t = Instant::now();
+    let err = client(port, Duration::from_secs(1))
+        .get("http://x/y", &[])
+        .await
+        .expect_err("timeout");
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+}
+
+#[tokio::test]
+async fn connection_refused_is_io() {
+    // Bind then drop: the port is very likely closed now.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let err = client(port, Duration::from_secs(5))
+        .get("http://x/y", &[])
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, Error::Io(_)), "{err:?}");
+}
