@@ -105,6 +105,13 @@ def prop(obj, name):
     ("foreach ($i in 1..3) { $i * 2 }", [2, 4, 6]),
     ("# a comment\n'after' <# block #>", ["after"]),
     ("$x = 3; $x += 2; $x", [5]),
+    # interleaved stages each keep their own $_
+    ("1..2 | ForEach-Object { \"a$_\"; \"b$_\" } | ForEach-Object { $_ }", ["a1", "b1", "a2", "b2"]),
+    ("1..3 | % { $_ * 10 } | ? { $_ -gt 10 } | % { $_ + 1 }", [21, 31]),
+    # ForEach-Object blocks are dot-sourced: their assignments are visible afterwards
+    ("$sum = 0; 1..4 | % { $sum += $_ }; $sum", [10]),
+    ("& { $inner = 1 }; $inner", [None]),
+    (". { $dotted = 2 }; $dotted", [2]),
 ])
 def test_expressions(engine, rs, text, expected):
     assert out(engine, rs, text) == expected

@@ -38,12 +38,21 @@ class LoopSignal(Exception):
         self.kind = kind
 
 
-class Scope:
-    """A variable scope; the runspace's variables are the global scope (MS-PSRP 3.1.4)."""
+# Automatic variables that belong to the block that is running, even when it is dot-sourced.
+_BLOCK_LOCAL = frozenset({"_", "psitem", "input", "args"})
 
-    def __init__(self, variables: dict[str, t.Any], parent: Scope | None = None) -> None:
+
+class Scope:
+    """A variable scope; the runspace's variables are the global scope (MS-PSRP 3.1.4).
+
+    A dot-sourced scope (`dot=True`: the Where-Object/ForEach-Object blocks, a top-level script)
+    keeps only `$_`, `$input`, `$args` for itself and writes every other variable to its parent,
+    so each pipeline has its own `$_` while `$x = …` still lands in the runspace."""
+
+    def __init__(self, variables: dict[str, t.Any], parent: Scope | None = None, dot: bool = False) -> None:
         self.vars = variables
         self.parent = parent
+        self.dot = dot
 
     def lookup(self, name: str) -> tuple[bool, t.Any]:
         key = name.lower()
@@ -55,7 +64,11 @@ class Scope:
         return False, None
 
     def set(self, name: str, value: t.Any) -> None:
-        self.vars[name.lower()] = value
+        key = name.lower()
+        if self.dot and self.parent is not None and key not in _BLOCK_LOCAL:
+            self.parent.set(key, value)
+        else:
+            self.vars[key] = value
 
 
 _CONSTANTS = {"true": True, "false": False, "null": None}
@@ -245,24 +258,41 @@ class Interpreter:
 
     # -- scripts ------------------------------------------------------------------------------
 
+    def in_frame(self, gen: t.Iterator[t.Any], scope: Scope, streams: Streams) -> t.Iterator[t.Any]:
+        """Run a lazy pipeline stage in its own scope and streams. Stages are generators that
+        interleave (each yields to the next), so the frame is set again on every resume."""
+        while True:
+            saved = (self.scope, self.streams)
+            self.scope, self.streams = scope, streams
+            try:
+                item = next(gen)
+            except StopIteration:
+                return
+            finally:
+                self.scope, self.streams = saved
+            yield item
+
     def run_script(self, script: ast.Script, args: list[Arg], input_iter: t.Iterator[t.Any] | None,
                    streams: Streams, use_local_scope: bool) -> t.Iterator[t.Any]:
         """A script Command: `param()` binds -name/positional args, `$args` gets the rest, `$input`
-        the pipeline input; the script runs in the runspace's global scope unless it asked for a
-        local one (useLocalScope, MS-PSRP 2.2.3.11)."""
-        prev_streams, prev_scope = self.streams, self.scope
-        self.streams = streams
+        the pipeline input; the script is dot-sourced into the runspace's global scope unless it
+        asked for a local one (useLocalScope, MS-PSRP 2.2.3.11) or declares parameters."""
         local = use_local_scope or script.params is not None or bool(args)
-        if local:
-            self.scope = Scope({}, self.scope)
+        scope = Scope({}, self.scope, dot=not local)
+        saved = self.scope
+        self.scope = scope
         try:
             self._bind_script_args(script, args)
+        finally:
+            self.scope = saved
+
+        def body() -> t.Iterator[t.Any]:
             try:
                 yield from self.exec_body(script, input_iter, top_level=True)
             except ExitSignal:
                 return
-        finally:
-            self.streams, self.scope = prev_streams, prev_scope
+
+        return self.in_frame(body(), scope, streams)
 
     def exec_body(self, script: ast.Script, input_iter: t.Iterator[t.Any] | None,
                   top_level: bool = False) -> t.Iterator[t.Any]:
@@ -528,13 +558,20 @@ class Interpreter:
                 f"The command '{cmd.name}' is described by this endpoint's catalog but it has no behaviour here.",
                 "CommandNotImplemented", ErrorCategory.NotImplemented, activity=cmd.name,
                 exception="InvalidOperationException")
+        unbindable = None
         if input_iter is not None and not _takes_pipeline_input(cmd):
             # Nothing can take the input: each object is an InputObjectNotBound error and the
             # command runs without input (CmdletParameterBinderController).
-            input_iter = self._unbindable_input(cmd, input_iter, streams)
+            unbindable, input_iter = input_iter, None
         bound = self.engine.binder.bind(cmd, args, expects_input=input_iter is not None)
         inv = Invocation(self, cmd, bound, input_iter, streams, name)
-        return self._drain(cmd.impl(inv), streams)
+
+        def stage() -> t.Iterator[t.Any]:
+            if unbindable is not None:
+                self._unbindable_input(cmd, unbindable, streams)
+            yield from cmd.impl(inv)  # type: ignore[misc]
+
+        return self.in_frame(self._drain(stage(), streams), self.scope, self.streams)
 
     def _unbindable_input(self, cmd: Command, input_iter: t.Iterator[t.Any], streams: Streams) -> None:
         from .errors import binding_error
@@ -544,7 +581,6 @@ class Interpreter:
                 "The input object cannot be bound to any parameters for the command either because the command "
                 "does not take pipeline input or the input and its properties do not match any of the parameters "
                 "that take pipeline input.", "InputObjectNotBound", cmd, target_object=obj).record)
-        return None
 
     def _drain(self, gen: t.Iterator[t.Any], streams: Streams) -> t.Iterator[t.Any]:
         """Interleave records merged into output with the command's own output, in order."""
@@ -559,42 +595,33 @@ class Interpreter:
 
     def invoke_block_command(self, block: ScriptBlock, args: list[Arg], input_iter: t.Iterator[t.Any] | None,
                              new_scope: bool) -> t.Iterator[t.Any]:
-        script = block.ast
-        prev = self.scope
-        if new_scope:
-            self.scope = Scope({}, prev)
+        """`& { … }` (a child scope) or `. { … }` (dot-sourced) as a pipeline stage."""
+        scope = Scope({}, self.scope, dot=not new_scope)
+        saved = self.scope
+        self.scope = scope
         try:
-            self._bind_script_args(script, args)
-            out = list(self.exec_body(script, input_iter))
+            self._bind_script_args(block.ast, args)
         finally:
-            self.scope = prev
-        return iter(out)
+            self.scope = saved
+        return self.in_frame(self.exec_body(block.ast, input_iter), scope, self.streams)
 
     def invoke_block(self, block: ScriptBlock, dollar_under: t.Any, args: list[t.Any], new_scope: bool = False,
                      set_underscore: bool = True) -> t.Iterator[t.Any]:
-        """A script block run by Where-Object/ForEach-Object: `$_` set; dot-sourced like PowerShell
-        runs those blocks (assignments stay visible to the caller)."""
-        prev = self.scope
-        scope = Scope({}, prev) if new_scope else prev
-        self.scope = scope
-        had, old_under = scope.lookup("_")
-        try:
-            if set_underscore:
-                scope.set("_", dollar_under)
-                scope.set("PSItem", dollar_under)
-            if block.ast.params is not None or args:
-                self.scope = Scope({}, scope)
-                self._bind_script_args(block.ast, [Arg(a) for a in args])
+        """A script block run by Where-Object/ForEach-Object: `$_` set in the block's own frame;
+        dot-sourced as PowerShell runs those blocks (other assignments reach the caller)."""
+        scope = Scope({}, self.scope, dot=not new_scope)
+        if set_underscore:
+            scope.vars["_"] = dollar_under
+            scope.vars["psitem"] = dollar_under
+        if block.ast.params is not None or args:
+            scope = Scope({}, scope)
+            saved = self.scope
+            self.scope = scope
             try:
-                yield from self.exec_statements(block.ast.statements)
-            except ReturnSignal as r:
-                yield from r.values
-        finally:
-            self.scope = prev
-            if set_underscore and not new_scope:
-                if had:
-                    prev.set("_", old_under)
-                    prev.set("PSItem", old_under)
+                self._bind_script_args(block.ast, [Arg(a) for a in args])
+            finally:
+                self.scope = saved
+        return self.in_frame(self.exec_body(block.ast, None), scope, self.streams)
 
     # -- expressions ---------------------------------------------------------------------------
 
