@@ -210,14 +210,13 @@ impl LazySession {
     async fn drop_if_lost(&self, s: &Session, e: &Error) {
         if e.is_session_lost() || !matches!(s.state(), SessionState::Opened) {
             let mut cur = self.inner.current.lock().await;
-            if let Some(c) = cur.as_ref() {
-                if c.runspace_pool_id() == s.runspace_pool_id()
-                    && matches!(c.state(), SessionState::Broken(_) | SessionState::Closed)
-                {
-                    let _ = c.close().await;
-                    *cur = None;
-                    self.inner.stats.recreations.fetch_add(1, Ordering::Relaxed);
-                }
+            if let Some(c) = cur.as_ref()
+                && c.runspace_pool_id() == s.runspace_pool_id()
+                && matches!(c.state(), SessionState::Broken(_) | SessionState::Closed)
+            {
+                let _ = c.close().await;
+                *cur = None;
+                self.inner.stats.recreations.fetch_add(1, Ordering::Relaxed);
             }
         }
     }

@@ -198,10 +198,10 @@ impl ConnectionInfo {
 
     pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         let c = Credentials::new(user, password);
-        if let Target::Ssh(t) = &mut self.target {
-            if t.user.is_none() {
-                t.user = Some(c.user.clone());
-            }
+        if let Target::Ssh(t) = &mut self.target
+            && t.user.is_none()
+        {
+            t.user = Some(c.user.clone());
         }
         self.credentials = Some(c);
         self
@@ -332,11 +332,11 @@ fn bracket(host: &str) -> String {
 
 /// `host`, `host:port`, `[v6]:port`, bare `v6`.
 fn split_host_port(s: &str) -> (String, Option<u16>) {
-    if let Some(rest) = s.strip_prefix('[') {
-        if let Some((h, after)) = rest.split_once(']') {
-            let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
-            return (h.to_string(), port);
-        }
+    if let Some(rest) = s.strip_prefix('[')
+        && let Some((h, after)) = rest.split_once(']')
+    {
+        let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
+        return (h.to_string(), port);
     }
     match s.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') => match p.parse() {

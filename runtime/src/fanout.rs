@@ -228,7 +228,7 @@ mod tests {
     fn tags_objects_and_wraps_primitives() {
         let id = Uuid::from_u128(7);
         let v = tag_output(Value::I32(5), "srv1", Some(id));
-        let o = v.as_object().unwrap();
+        let o = v.as_object().expect("present");
         assert_eq!(o.content, ObjContent::Value(Value::I32(5)));
         assert_eq!(o.get("PSComputerName"), Some(&Value::String("srv1".into())));
         assert_eq!(o.get("RunspaceId"), Some(&Value::Guid(id)));
@@ -239,12 +239,12 @@ mod tests {
             value: Value::String("en-US".into()),
         });
         let v = tag_output(Value::object(obj), "srv2", None);
-        let o = v.as_object().unwrap();
+        let o = v.as_object().expect("present");
         assert_eq!(o.get("Name"), Some(&Value::String("en-US".into())));
         assert_eq!(o.get("pscomputername"), Some(&Value::String("srv2".into())));
         // Re-tagging replaces, not duplicates.
         let v = tag_output(v, "srv3", None);
-        let o = v.as_object().unwrap();
+        let o = v.as_object().expect("present");
         assert_eq!(
             o.extended
                 .iter()

@@ -385,7 +385,7 @@ mod tests {
         for b in &wire {
             dec.feed(std::slice::from_ref(b));
             while let Some(p) = dec.next_packet() {
-                got.push(p.unwrap());
+                got.push(p.expect("decodes"));
             }
         }
         assert_eq!(got, all_packets());
@@ -414,7 +414,7 @@ mod tests {
         let mut dec = Decoder::default();
         dec.feed(b"\xEF\xBB\xBF<DataAck PSGuid=\"00000000-0000-0000-0000-000000000000\"/>\r\n\n");
         assert_eq!(
-            dec.next_packet().unwrap().unwrap(),
+            dec.next_packet().expect("a packet").expect("decodes"),
             Packet::DataAck { guid: Uuid::nil() }
         );
         assert!(dec.next_packet().is_none());
@@ -431,7 +431,7 @@ mod tests {
             }
         }
         assert_eq!(
-            dec.next_packet().unwrap().unwrap(),
+            dec.next_packet().expect("a packet").expect("decodes"),
             Packet::Close { guid: Uuid::nil() }
         );
     }

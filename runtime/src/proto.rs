@@ -222,13 +222,13 @@ pub(crate) fn strip_metadata_count(values: Vec<Value>) -> Result<Vec<Value>> {
         Some(_) => it.collect(),
         None => std::iter::once(first).chain(it).collect(),
     };
-    if let Some(n) = count {
-        if usize::try_from(n).ok() != Some(rest.len()) {
-            return Err(Error::UnexpectedValue(format!(
-                "CommandMetadataCount says {n} commands, {} arrived",
-                rest.len()
-            )));
-        }
+    if let Some(n) = count
+        && usize::try_from(n).ok() != Some(rest.len())
+    {
+        return Err(Error::UnexpectedValue(format!(
+            "CommandMetadataCount says {n} commands, {} arrived",
+            rest.len()
+        )));
     }
     Ok(rest)
 }

@@ -1026,10 +1026,10 @@ impl Driver {
     }
 
     fn push(&mut self, pid: Uuid, item: StreamItem) {
-        if let Some(slot) = self.pipelines.get_mut(&pid) {
-            if !slot.abandoned {
-                slot.pending.push(Delivery::Item(item));
-            }
+        if let Some(slot) = self.pipelines.get_mut(&pid)
+            && !slot.abandoned
+        {
+            slot.pending.push(Delivery::Item(item));
         }
     }
 

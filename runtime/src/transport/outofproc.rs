@@ -417,13 +417,12 @@ impl Transport for OutOfProcTransport {
                 let _ = w.shutdown().await;
             }
             let child = self.child.lock().ok().and_then(|mut c| c.take());
-            if let Some(mut child) = child {
-                if tokio::time::timeout(CLOSE_WAIT, child.wait())
+            if let Some(mut child) = child
+                && tokio::time::timeout(CLOSE_WAIT, child.wait())
                     .await
                     .is_err()
-                {
-                    let _ = child.kill().await;
-                }
+            {
+                let _ = child.kill().await;
             }
             if let Some(t) = self.reader_task.lock().ok().and_then(|mut t| t.take()) {
                 t.abort();

@@ -25,6 +25,21 @@ const RECEIVE_RETRIES: u32 = 2;
 
 pub use crate::error::is_shell_lost;
 
+/// A connection-level failure before the shell exists means the host cannot be reached.
+fn reachability(computer: &str, e: ws::Error) -> Error {
+    match e {
+        ws::Error::Io(reason) => Error::HostNotReachable {
+            target: computer.to_string(),
+            reason,
+        },
+        ws::Error::Timeout(after) => Error::Timeout {
+            what: format!("connecting to {computer}"),
+            after,
+        },
+        e => Error::Wsman(e),
+    }
+}
+
 struct State {
     shell: Option<ws::Shell>,
     /// Pipelines created on the server (Command sent).
@@ -134,10 +149,10 @@ impl WsmanTransport {
         let Ok(mut st) = self.state.lock() else {
             return;
         };
-        if let Some(h) = st.loops.get(&pipeline) {
-            if !h.is_finished() {
-                return;
-            }
+        if let Some(h) = st.loops.get(&pipeline)
+            && !h.is_finished()
+        {
+            return;
         }
         let (Some(shell), Some(inbound)) = (st.shell.clone(), st.inbound.clone()) else {
             return;
@@ -247,7 +262,8 @@ impl Transport for WsmanTransport {
                         ..Default::default()
                     },
                 )
-                .await?;
+                .await
+                .map_err(|e| reachability(&self.computer_name, e))?;
             if let Ok(mut st) = self.state.lock() {
                 st.shell = Some(shell);
                 st.inbound = Some(inbound);
@@ -370,8 +386,17 @@ impl Transport for WsmanTransport {
         Box::pin(async move {
             if self.negotiate_envelope {
                 // As PowerShell does; Windows refuses non-admins, then the default stays.
-                if let Err(e) = self.client.negotiate_max_envelope_size().await {
-                    tracing::debug!(error = %e, "MaxEnvelopeSizekb not readable; keeping the default");
+                match self.client.negotiate_max_envelope_size().await {
+                    Ok(_) => {}
+                    // Unreachable or refused: no point in trying Create next.
+                    Err(
+                        e @ (ws::Error::Io(_) | ws::Error::Auth { .. } | ws::Error::Tls { .. }),
+                    ) => {
+                        return Err(reachability(&self.computer_name, e));
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "MaxEnvelopeSizekb not readable; keeping the default");
+                    }
                 }
             }
             Ok(())
