@@ -42,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--http", dest="http", action="store_true", default=True)
     s.add_argument("--no-http", dest="http", action="store_false", help="HTTPS only")
     s.add_argument("--listen-count", type=int, default=1, help="listeners per scheme (fan-out tests)")
-    s.add_argument("--auth", default="basic,negotiate,kerberos,certificate",
-                   help="comma list of basic,negotiate,kerberos,certificate")
+    s.add_argument("--auth", default=None,
+                   help="comma list of basic,negotiate,kerberos,certificate (default: all; a KDC is started "
+                        "only when kerberos is listed explicitly or PSREMOTE_PEER_KERBEROS=1)")
     s.add_argument("--allow-unencrypted", action="store_true",
                    help="AllowUnencrypted=true: Basic and unencrypted Negotiate over plain HTTP")
     s.add_argument("--catalog", default="windows-5.1")
@@ -84,7 +85,13 @@ def serve(args: argparse.Namespace) -> int:
 
     kerberos = None
     if "kerberos" in modes or "negotiate" in modes:
-        kerberos = _kerberos_setup(args.kerberos_dir)
+        if args.kerberos_dir:
+            kerberos = _kerberos_setup(args.kerberos_dir)
+        elif "kerberos" in modes and (args.auth_given or os.environ.get("PSREMOTE_PEER_KERBEROS") == "1"):
+            kerberos = _start_kdc(os.path.join(state_dir, "kdc"))
+        if "kerberos" in modes and args.auth_given and kerberos is None:
+            print("psremote_peer: Kerberos asked for but not available (needs krb5-kdc and python gssapi; run "
+                  "tests/peer/setup.sh)", file=sys.stderr)
 
     service = Service(engine_factory(args.engine, args.catalog), allow_unencrypted=args.allow_unencrypted,
                       auth_modes=modes, knobs=knobs, state_dir=state_dir, kerberos=kerberos)
@@ -143,17 +150,74 @@ def _kerberos_setup(krb_dir: str | None) -> dict | None:
         return None
     with open(info_path, encoding="utf-8") as f:
         info = json.load(f)
-    os.environ["KRB5_CONFIG"] = info["krb5_conf"]
-    os.environ["KRB5_KTNAME"] = "FILE:" + info["keytab"]
     try:
         import gssapi  # noqa: F401
+        import krb5  # noqa: F401
     except Exception:
         return None
+    return _kerberos_env(info)
+
+
+def _start_kdc(kdc_dir: str) -> dict | None:
+    """A realm of our own (tests/peer/kdc.sh setup) and krb5kdc as our child: it dies with us."""
+    import shutil
+    import subprocess
+
+    if not os.path.exists("/usr/sbin/krb5kdc"):
+        return None
+    try:
+        import gssapi  # noqa: F401
+        import krb5  # noqa: F401
+    except Exception:
+        return None
+    script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "kdc.sh")
+    if not shutil.which("bash"):
+        return None
+    res = subprocess.run(["bash", script, "setup", kdc_dir], capture_output=True, text=True)
+    if res.returncode != 0:
+        print(f"psremote_peer: kdc.sh setup failed: {res.stderr.strip()}", file=sys.stderr)
+        return None
+    info = json.loads(res.stdout.strip().splitlines()[-1])
+    env = dict(os.environ, KRB5_CONFIG=info["krb5_conf"], KRB5_KDC_PROFILE=info["kdc_conf"])
+    proc = subprocess.Popen(["/usr/sbin/krb5kdc", "-n", "-r", info["realm"]], env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    import socket
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", info["kdc_port"]), timeout=0.2).close()
+            break
+        except OSError:
+            if proc.poll() is not None:
+                return None
+            time.sleep(0.05)
+    info["pid"] = proc.pid
+    return _kerberos_env(info)
+
+
+def _die_with_parent() -> None:
+    """PR_SET_PDEATHSIG: the kernel sends SIGTERM to the KDC when the endpoint dies (even by SIGKILL)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except Exception:
+        pass
+
+
+def _kerberos_env(info: dict) -> dict:
+    os.environ["KRB5_CONFIG"] = info["krb5_conf"]
+    os.environ["KRB5_KTNAME"] = "FILE:" + info["keytab"]
     return info
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    args.auth_given = args.cmd == "serve" and args.auth is not None
+    if args.cmd == "serve" and args.auth is None:
+        args.auth = ",".join(AUTH_MODES)
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING), stream=sys.stderr,
                         format="psremote_peer %(levelname)s %(name)s: %(message)s")
     if args.cmd == "serve":

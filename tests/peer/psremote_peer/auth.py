@@ -45,6 +45,8 @@ def write_ntlm_user_file(directory: str) -> str:
     for user, pw in USERS.items():
         for dom in ("", ".", "WORKGROUP", "LOCALHOST", "127.0.0.1", os.uname().nodename.split(".")[0].upper()):
             lines.append(f"{dom}:{user}:{pw}")
+        for upn_domain in ("PSREMOTE.TEST", "localhost"):
+            lines.append(f":{user}@{upn_domain}:{pw}")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     return path
@@ -150,18 +152,28 @@ class SecurityContext:
         return ctype, body
 
 
-def cert_user(peer_cert: dict | None) -> str | None:
-    """WinRM certificate mapping: the client certificate's UPN (SAN otherName) or CN names the user."""
-    if not peer_cert:
+def cert_user(der: bytes | None) -> str | None:
+    """WinRM certificate mapping: the client certificate's UPN (SAN otherName 1.3.6.1.4.1.311.20.2.3), else
+    its subject CN, names the local account. Python's ssl cannot show otherName values, so the DER is read
+    with cryptography."""
+    if not der:
+        return None
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
         return None
     names: list[str] = []
-    for kind, value in peer_cert.get("subjectAltName", ()):
-        if kind in ("email", "othername") and isinstance(value, str):
-            names.append(value)
-    for rdn in peer_cert.get("subject", ()):
-        for k, v in rdn:
-            if k == "commonName":
-                names.append(v)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        for other in san.get_values_for_type(x509.OtherName):
+            if other.type_id.dotted_string == "1.3.6.1.4.1.311.20.2.3" and other.value[:1] == b"\x0c":
+                names.append(other.value[2:].decode("utf-8", "replace"))
+    except x509.ExtensionNotFound:
+        pass
+    names += [a.value for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME) if isinstance(a.value, str)]
     for n in names:
         u = _local_user(n).lower()
         if u in USERS:

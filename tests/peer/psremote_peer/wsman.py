@@ -325,10 +325,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(status, data, ct)
         return self._send(status, reply, "application/soap+xml;charset=UTF-8")
 
-    def _peer_cert(self) -> dict | None:
+    def _peer_cert(self) -> bytes | None:
         try:
-            return self.connection.getpeercert()  # type: ignore[attr-defined]
-        except Exception:
+            return self.connection.getpeercert(binary_form=True)  # type: ignore[attr-defined]
+        except (AttributeError, ValueError, ssl.SSLError):
             return None
 
     def _post_faults(self) -> None:

@@ -127,3 +127,38 @@ def fault_peer() -> t.Iterator[Peer]:
     p = Peer(["--allow-unencrypted"])
     yield p
     p.stop()
+
+
+def kerberos_missing() -> str | None:
+    """Why the Kerberos tests cannot run here, or None."""
+    if not os.path.exists("/usr/sbin/krb5kdc"):
+        return "the MIT KDC (Debian krb5-kdc) is not installed; run tests/peer/setup.sh"
+    try:
+        import gssapi  # noqa: F401
+        import krb5  # noqa: F401
+    except Exception as e:
+        return f"python gssapi/krb5 are not importable ({e}); run tests/peer/setup.sh (needs libkrb5-dev)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def kerberos_peer() -> t.Iterator[Peer]:
+    """An endpoint with its own MIT KDC (realm PSREMOTE.TEST); the client side uses its krb5.conf."""
+    reason = kerberos_missing()
+    if reason:
+        pytest.skip(reason)
+    p = Peer(["--https", "--auth", "negotiate,kerberos,basic"])
+    krb = p.ready["kerberos"]
+    if not krb:
+        p.stop()
+        pytest.fail("the endpoint could not start its KDC although krb5kdc and gssapi are installed")
+    old = {k: os.environ.get(k) for k in ("KRB5_CONFIG", "KRB5CCNAME")}
+    os.environ["KRB5_CONFIG"] = krb["krb5_conf"]
+    os.environ["KRB5CCNAME"] = "MEMORY:psremote-peer-tests"
+    yield p
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    p.stop()

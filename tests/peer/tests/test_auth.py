@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import requests
 from pypsrp.exceptions import AuthenticationError, WSManFaultError
@@ -127,18 +125,36 @@ def test_restricted_account_on_restricted_configuration(peer):
         assert not ps.had_errors
 
 
-def kerberos_reason() -> str | None:
-    if not os.path.exists("/usr/sbin/krb5kdc"):
-        return "the MIT KDC (Debian krb5-kdc) is not installed; run tests/peer/setup.sh"
+def test_kerberos_with_message_encryption(kerberos_peer):
+    realm = kerberos_peer.ready["kerberos"]["realm"]
+    proxy = RecordingProxy(kerberos_peer.port)
     try:
-        import gssapi  # noqa: F401
-    except Exception:
-        return "python-gssapi is not installed in the venv (needs libkrb5-dev); run tests/peer/setup.sh"
-    return None
+        w = WSMan("127.0.0.1", port=proxy.port, username=f"{USER}@{realm}", password=PASSWORD, auth="kerberos",
+                  ssl=False, negotiate_hostname_override="localhost", operation_timeout=5, read_timeout=15)
+        assert run_echo(w, "kerberos-marker") == ["kerberos-marker"]
+    finally:
+        proxy.close()
+    wire = bytes(proxy.client_bytes) + bytes(proxy.server_bytes)
+    assert b"application/HTTP-Kerberos-session-encrypted" in wire
+    assert b"kerberos-marker" not in wire and b"<Obj" not in wire
 
 
-@pytest.mark.skipif(kerberos_reason() is not None, reason=str(kerberos_reason()))
-def test_kerberos(kerberos_peer):
-    w = kerberos_peer.wsman("kerberos", username=f"{USER}@{kerberos_peer.ready['kerberos']['realm']}",
-                            hostname_override="localhost")
+def test_negotiate_picks_kerberos(kerberos_peer):
+    realm = kerberos_peer.ready["kerberos"]["realm"]
+    w = kerberos_peer.wsman("negotiate", username=f"{USER}@{realm}", negotiate_hostname_override="localhost")
     assert run_echo(w) == ["hello"]
+
+
+def test_kerberos_over_https(kerberos_peer):
+    realm = kerberos_peer.ready["kerberos"]["realm"]
+    w = kerberos_peer.wsman("kerberos", https=True, username=f"{USER}@{realm}",
+                            negotiate_hostname_override="localhost")
+    assert run_echo(w) == ["hello"]
+
+
+def test_kerberos_wrong_password(kerberos_peer):
+    realm = kerberos_peer.ready["kerberos"]["realm"]
+    w = kerberos_peer.wsman("kerberos", username=f"{USER}@{realm}", password="wrong",
+                            negotiate_hostname_override="localhost")
+    with pytest.raises(Exception):  # the KDC refuses the AS-REQ: no ticket, no request
+        run_echo(w)

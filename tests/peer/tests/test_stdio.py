@@ -131,7 +131,8 @@ def test_stdio_data_lines_are_the_documented_framing():
         c.close()
     finally:
         c.proc.kill()
-    assert c.lines[0].startswith(f"<Data Stream='Default' PSGuid='{NIL}'>") or c.lines[0] == f"<DataAck PSGuid='{NIL}' />"
+    first = c.lines[0]
+    assert first.startswith(f"<Data Stream='Default' PSGuid='{NIL}'>") or first == f"<DataAck PSGuid='{NIL}' />"
     assert c.lines[-1] == f"<CloseAck PSGuid='{NIL}' />"
     assert all(line.startswith("<") and line.endswith(">") for line in c.lines)
 

@@ -244,3 +244,22 @@ def test_envelope_prefixes_match_windows(open_peer):
                            'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"')
     assert "<a:RelatesTo>uuid:6E7E6222-16F3-4AD0-8D38-392CEF8E120C</a:RelatesTo>" in text
     assert "<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>" in text
+
+
+def test_listen_count_serves_many_ports():
+    from conftest import Peer
+
+    p = Peer(["--allow-unencrypted", "--listen-count", "50"])
+    try:
+        ports = p.ready["http_ports"]
+        assert len(set(ports)) == 50
+        for port in (ports[0], ports[25], ports[-1]):
+            w = WSMan("127.0.0.1", port=port, username="psremote", password="Psr3mote!pass", auth="basic",
+                      ssl=False, encryption="never", operation_timeout=5, read_timeout=15)
+            with RunspacePool(w) as pool:
+                ps = PowerShell(pool)
+                ps.add_cmdlet("Write-Output").add_parameter("InputObject", port)
+                assert ps.invoke() == [port]
+        assert p.stats()["shells_created"] == 3  # one process behind all ports
+    finally:
+        p.stop()
