@@ -242,6 +242,21 @@ def test_service_not_found_is_non_terminating(engine, rs):
     [err] = ctx.errors
     assert err.FullyQualifiedErrorId == "NoServiceFoundForGivenName,Microsoft.PowerShell.Commands.GetServiceCommand"
     assert err.CategoryInfo.Category == ErrorCategory.ObjectNotFound
+    # a cmdlet's error carries its InvocationInfo (SerializeExtendedInfo on the wire)
+    assert err.InvocationInfo.MyCommand.Name == "Get-Service"
+    assert [str(k) for k in err.InvocationInfo.BoundParameters] == ["Name"]
+    from xml.etree import ElementTree as ET
+
+    from psrpcore.types._serializer import serialize
+
+    xml = ET.tostring(serialize(err, None)).decode()
+    assert '<B N="SerializeExtendedInfo">true</B>' in xml
+    assert '<S N="InvocationInfo_InvocationName">Get-Service</S>' in xml
+
+
+def test_binding_error_carries_invocation_info(engine, rs):
+    failed = failure(engine, rs, command("Get-Service", Nme="x"))
+    assert failed.InvocationInfo.MyCommand.Name == "Get-Service"
 
 
 def test_command_pipeline_of_named_commands(engine, rs):

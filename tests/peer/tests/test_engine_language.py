@@ -442,3 +442,20 @@ def test_event_logs(engine, rs):
                            "Select-Object -ExpandProperty Count") == [2]
     out(engine, rs, "Clear-EventLog -LogName 'Windows PowerShell'")
     assert out(engine, rs, "@(Get-EventLog -LogName 'Windows PowerShell').Count") == [0]
+
+
+def test_widget_values_serialize_with_their_types(engine, rs):
+    """Typed outputs for the generator: every primitive kind, enums and flags, a TimeSpan whose
+    whole seconds end in 0 (psrpcore 0.3.1 would write 90 s as PT1M3S; the engine corrects it)."""
+    from xml.etree import ElementTree as ET
+
+    from psrpcore.types._serializer import serialize
+
+    [w0, w1] = out(engine, rs, "Get-PSRemoteWidget -Count 2")
+    xml = ET.tostring(serialize(w0, None)).decode()
+    for fragment in ('<I64 N="Size">10000000000</I64>', '<Db N="Ratio">0.0</Db>', '<B N="Enabled">true</B>',
+                     '<G N="Guid">00000000-0000-0000-0000-000000000001</G>', '<TS N="Elapsed">PT1M30S</TS>',
+                     '<D N="Price">19.99</D>', '<Version N="Version">1.2.0</Version>', '<Nil N="Parent" />',
+                     "<ToString>Red</ToString>", '<S N="Extra">not in the type</S>'):
+        assert fragment in xml, fragment
+    assert "<ToString>Read, Write</ToString>" in ET.tostring(serialize(w1, None)).decode()

@@ -5,8 +5,11 @@
 
 from __future__ import annotations
 
+from . import psrpcore_fixes
 from .catalog import Catalog
 from .engine import Engine, Runspace
+
+psrpcore_fixes.apply()
 
 
 def build_catalog(name: str) -> tuple[Catalog, dict[str, list[str]]]:

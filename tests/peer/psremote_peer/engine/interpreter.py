@@ -144,6 +144,9 @@ class Streams:
         self.ctx.write_progress(activity, activity_id, status, percent, completed)
 
 
+_ARRAYLIST_TN = ["System.Collections.ArrayList", "System.Object"]
+
+
 class Invocation:
     """One command in a running pipeline: what its implementation sees."""
 
@@ -203,7 +206,35 @@ class Invocation:
         found, val = self.interp.scope.lookup(variable)
         return o.to_string(val) if found and val is not None else _PREFERENCE_DEFAULTS[variable.lower()]
 
+    def invocation_info(self) -> t.Any:
+        """InvocationInfo (MS-PSRP 2.2.3.15.1) of this command, as a cmdlet's WriteError adds it."""
+        from psrpcore.types import CommandOrigin, CommandTypes, InvocationInfo, SessionStateEntryVisibility
+        from psrpcore.types._complex import RemoteCommandInfo
+
+        from .cmdlets import syntax
+
+        cmd = self.command
+        bound = o.make_dict(((k, o.to_wire(v)) for k, v in self.params.items()),
+                            ["System.Collections.Generic.Dictionary`2[[System.String, mscorlib, Version=4.0.0.0, "
+                             "Culture=neutral, PublicKeyToken=b77a5c561934e089],[System.Object, mscorlib, "
+                             "Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089]]", "System.Object"])
+        return InvocationInfo(
+            BoundParameters=bound, CommandOrigin=CommandOrigin.Internal, DisplayScriptPosition=None,
+            ExpectingInput=self.expecting_input, HistoryId=1, InvocationName=self.invocation_name, Line="",
+            MyCommand=RemoteCommandInfo(CommandType=CommandTypes[cmd.command_type], Name=cmd.name,
+                                        Definition=syntax(cmd) if cmd.command_type != "Alias" else
+                                        cmd.resolved_command_name, Visibility=SessionStateEntryVisibility.Public),
+            OffsetInLine=0, PipelineLength=1, PipelinePosition=1, PositionMessage="", PSCommandPath=None,
+            PSScriptRoot="", ScriptLineNumber=0, ScriptName="", UnboundArguments=o.make_list([], _ARRAYLIST_TN))
+
+    def attach_invocation_info(self, record: t.Any) -> None:
+        if getattr(record, "InvocationInfo", None) is None and self.command is not None:
+            record.InvocationInfo = self.invocation_info()
+            record.PipelineIterationInfo = o.make_list([], _ARRAYLIST_TN)
+            record.serialize_extended_info = True
+
     def write_error(self, record: t.Any) -> None:
+        self.attach_invocation_info(record)
         pref = self._pref("ErrorAction", "ErrorActionPreference").lower()
         if pref in ("silentlycontinue", "ignore"):
             return
@@ -563,7 +594,13 @@ class Interpreter:
             # Nothing can take the input: each object is an InputObjectNotBound error and the
             # command runs without input (CmdletParameterBinderController).
             unbindable, input_iter = input_iter, None
-        bound = self.engine.binder.bind(cmd, args, expects_input=input_iter is not None)
+        try:
+            bound = self.engine.binder.bind(cmd, args, expects_input=input_iter is not None)
+        except EngineError as e:
+            # a ParameterBindingException carries the command's InvocationInfo too
+            empty = Bound(cmd, {}, [], [])
+            Invocation(self, cmd, empty, input_iter, streams, name).attach_invocation_info(e.record)
+            raise
         inv = Invocation(self, cmd, bound, input_iter, streams, name)
 
         def stage() -> t.Iterator[t.Any]:
