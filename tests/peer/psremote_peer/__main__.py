@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                         "only when kerberos is listed explicitly or PSREMOTE_PEER_KERBEROS=1)")
     s.add_argument("--allow-unencrypted", action="store_true",
                    help="AllowUnencrypted=true: Basic and unencrypted Negotiate over plain HTTP")
+    s.add_argument("--cbt", choices=("relaxed", "strict"), default="relaxed",
+                   help="channel binding over HTTPS: strict requires the client's tls-server-end-point token")
     s.add_argument("--catalog", default="windows-5.1")
     s.add_argument("--fault", action="append", default=[], metavar="KNOB", help="fault knob (repeatable)")
     s.add_argument("--state-dir", default=None)
@@ -103,6 +105,13 @@ def serve(args: argparse.Namespace) -> int:
             servers.append(("HTTP", srv))
     if args.https:
         pki = certs.generate(os.path.join(state_dir, "pki"))
+        with open(pki["server_cert"], "rb") as f:
+            from cryptography import x509
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            der = x509.load_pem_x509_certificate(f.read()).public_bytes(Encoding.DER)
+        service.server_cbt = auth.tls_server_end_point(der)
+        service.cbt_strict = args.cbt == "strict"
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(pki["server_cert"], pki["server_key"])
         if "certificate" in modes:

@@ -76,10 +76,15 @@ def _local_user(name: str) -> str:
 class SecurityContext:
     """One connection's Negotiate/NTLM/Kerberos acceptor."""
 
-    def __init__(self, scheme: str, hostname: str = "localhost") -> None:
+    def __init__(self, scheme: str, hostname: str = "localhost", cbt_app_data: bytes | None = None) -> None:
         self.scheme = scheme  # as the client spelled it: Negotiate, Kerberos, NTLM
         protocol = {"negotiate": "negotiate", "kerberos": "kerberos", "ntlm": "ntlm"}[scheme.lower()]
-        self.ctx = spnego.server(hostname=hostname, service="HTTP", protocol=protocol)
+        bindings = None
+        if cbt_app_data is not None:
+            from spnego.channel_bindings import GssChannelBindings
+
+            bindings = GssChannelBindings(application_data=cbt_app_data)
+        self.ctx = spnego.server(hostname=hostname, service="HTTP", protocol=protocol, channel_bindings=bindings)
 
     def step(self, token: bytes) -> bytes | None:
         try:
@@ -179,6 +184,21 @@ def cert_user(der: bytes | None) -> str | None:
         if u in USERS:
             return u
     return None
+
+
+def tls_server_end_point(cert_der: bytes) -> bytes:
+    """RFC 5929 channel binding data for the server certificate (hash of the signature algorithm,
+    SHA-256 for MD5/SHA-1)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    cert = x509.load_der_x509_certificate(cert_der)
+    algo = cert.signature_hash_algorithm
+    if algo is None or algo.name in ("md5", "sha1"):
+        algo = hashes.SHA256()
+    h = hashes.Hash(algo)
+    h.update(cert_der)
+    return b"tls-server-end-point:" + h.finalize()
 
 
 def kerberos_available() -> bool:

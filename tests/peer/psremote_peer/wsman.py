@@ -110,6 +110,8 @@ class Service:
         self.knobs = knobs
         self.state_dir = state_dir
         self.kerberos = kerberos
+        self.cbt_strict = False
+        self.server_cbt: bytes | None = None  # tls-server-end-point data of the HTTPS certificate
         self.shells: dict[str, Shell] = {}
         self.shells_lock = threading.Lock()
         self.stats = Stats()
@@ -268,7 +270,7 @@ class Handler(BaseHTTPRequestHandler):
                     return self._unauthorized()
                 if self.sec is None or self.sec.complete:
                     try:
-                        self.sec = auth.SecurityContext(scheme, "localhost")
+                        self.sec = auth.SecurityContext(scheme, "localhost", self._cbt())
                     except Exception as e:
                         log.warning("cannot create an acceptor for %s: %s", scheme, e)
                         return self._unauthorized()
@@ -324,6 +326,12 @@ class Handler(BaseHTTPRequestHandler):
             ct, data = self.sec.wrap(reply)
             return self._send(status, data, ct)
         return self._send(status, reply, "application/soap+xml;charset=UTF-8")
+
+    def _cbt(self) -> bytes | None:
+        """Channel binding data when --cbt strict and this is TLS (CbtHardeningLevel=Strict)."""
+        if not (self.https and self.service.cbt_strict):
+            return None
+        return self.service.server_cbt
 
     def _peer_cert(self) -> bytes | None:
         try:
@@ -544,7 +552,9 @@ class Handler(BaseHTTPRequestHandler):
                 return True
             if target is not None:
                 run = host.runs.get(target)
-                return bool(run and (run.finished or run.pending_host_calls))
+                # A pending host call is reported with the data that carries it, not on its own
+                # (that would turn the long poll into a busy loop).
+                return bool(run and run.finished)
             return False
 
         got = host.wait(ready, timeout)
@@ -571,7 +581,7 @@ class Handler(BaseHTTPRequestHandler):
                 if host.pipeline_done(target):
                     state = (f'<rsp:CommandState CommandId="{cid}" State="{soap.COMMAND_STATE_DONE}">'
                              f"<rsp:ExitCode>0</rsp:ExitCode></rsp:CommandState>")
-                elif run is not None and run.pending_host_calls:
+                elif run is not None and run.pending_host_calls and frags:
                     state = f'<rsp:CommandState CommandId="{cid}" State="{soap.COMMAND_STATE_PENDING}"/>'
         if not frags and not state:
             raise soap.timed_out()

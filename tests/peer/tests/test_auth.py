@@ -158,3 +158,15 @@ def test_kerberos_wrong_password(kerberos_peer):
                             negotiate_hostname_override="localhost")
     with pytest.raises(Exception):  # the KDC refuses the AS-REQ: no ticket, no request
         run_echo(w)
+
+
+def test_channel_binding_strict():
+    from conftest import Peer
+
+    p = Peer(["--https", "--cbt", "strict", "--auth", "negotiate"])
+    try:
+        assert run_echo(p.wsman("ntlm", https=True)) == ["hello"]  # pypsrp sends tls-server-end-point
+        with pytest.raises(AuthenticationError):
+            run_echo(p.wsman("ntlm", https=True, negotiate_send_cbt=False))
+    finally:
+        p.stop()
