@@ -24,6 +24,7 @@ from psrpcore.types import (  # noqa: E402
 
 from psremote_peer.engine import create_engine  # noqa: E402
 from psremote_peer.engine import objects as o  # noqa: E402
+from psremote_peer.engine.catalog import shared_dir  # noqa: E402
 from psremote_peer.engine.testing import RecordingContext, command, pipe, run, script  # noqa: E402
 
 
@@ -459,3 +460,16 @@ def test_widget_values_serialize_with_their_types(engine, rs):
                      "<ToString>Red</ToString>", '<S N="Extra">not in the type</S>'):
         assert fragment in xml, fragment
     assert "<ToString>Read, Write</ToString>" in ET.tostring(serialize(w1, None)).decode()
+
+
+@pytest.mark.skipif(shared_dir() is None, reason="shared/ cmdlet metadata (the 7.6 catalog) is absent")
+def test_pwsh_76_catalog_behaviour():
+    eng = create_engine("pwsh-7.6")
+    rs = eng.new_runspace("Microsoft.PowerShell", None)
+    pings = out(eng, rs, "Test-Connection -TargetName localhost -Count 2")
+    assert [prop(p, "Ping") for p in pings] == [1, 2]
+    assert pings[0].PSObject.type_names[0] == "Microsoft.PowerShell.Commands.TestConnectionCommand+PingStatus"
+    assert o.to_string(prop(pings[0], "Status")) == "Success"
+    assert out(eng, rs, "Get-Service WinRM | ForEach-Object { $_.Status.ToString() }") == ["Running"]
+    ctx, failed = run(eng, rs, command("Get-EventLog", LogName="System"))
+    assert failed.FullyQualifiedErrorId == "CommandNotFoundException", "PowerShell 7 has no Get-EventLog"

@@ -483,7 +483,7 @@ def read_host(inv: Invocation) -> t.Iterator[t.Any]:
     dictionary is output; without, ReadLine / ReadLineAsSecureString (MS-PSRP 2.2.3.17)."""
     p = inv.params
     prompt = p.get("Prompt")
-    secure = bool(p.get("AsSecureString"))
+    secure = bool(p.get("AsSecureString") or p.get("MaskInput"))
     if prompt is not None:
         items = prompt if isinstance(prompt, list) else [prompt]
         text = " ".join(s for s in (o.to_string(x) for x in items) if s)
@@ -521,6 +521,9 @@ def test_connection(inv: Invocation) -> t.Iterator[t.Any]:
     p = inv.params
     count = int(p.get("Count") if p.get("Count") is not None else 4)
     quiet = bool(p.get("Quiet"))
+    if p.get("TargetName") is not None:
+        yield from _test_connection_7(inv, p, count, quiet)
+        return
     for target in p.get("ComputerName") or []:
         tgt = o.to_string(target)
         reachable = tgt.lower() in ("localhost", "127.0.0.1", "::1", COMPUTER_NAME.lower(), ".")
@@ -540,6 +543,34 @@ def test_connection(inv: Invocation) -> t.Iterator[t.Any]:
             yield _ping_status(tgt, int(p.get("BufferSize") or 32), int(p.get("TimeToLive") or 128))
             if i + 1 < count and p.get("Delay"):
                 time.sleep(min(float(p["Delay"]), 0.01))
+
+
+def _test_connection_7(inv: Invocation, p: dict[str, t.Any], count: int, quiet: bool) -> t.Iterator[t.Any]:
+    """PowerShell 7's Test-Connection: TestConnectionCommand+PingStatus objects, -Quiet booleans."""
+    for target in p["TargetName"]:
+        tgt = o.to_string(target)
+        reachable = tgt.lower() in ("localhost", "127.0.0.1", "::1", COMPUTER_NAME.lower(), ".")
+        if quiet:
+            yield reachable
+            continue
+        if not reachable:
+            inv.write_error(error_record(
+                f"Testing connection to computer '{tgt}' failed: Cannot resolve the target name.",
+                "TestConnectionException,Microsoft.PowerShell.Commands.TestConnectionCommand",
+                ErrorCategory.ResourceUnavailable, exception="InvalidOperationException", target_object=tgt,
+                activity="Test-Connection", target_name=tgt, target_type="String"))
+            continue
+        for i in range(count):
+            if inv.stopping:
+                return
+            yield o.make_object(
+                ["Microsoft.PowerShell.Commands.TestConnectionCommand+PingStatus", "System.Object"],
+                adapted=[("Ping", o.typed(i + 1, "System.UInt32")), ("Source", COMPUTER_NAME), ("Destination", tgt),
+                         ("Address", "127.0.0.1" if tgt != "::1" else "::1"), ("DisplayAddress", "127.0.0.1"),
+                         ("Latency", o.typed(0, "System.Int64")),
+                         ("Status", _enum("System.Net.NetworkInformation.IPStatus", "Success")),
+                         ("BufferSize", o.typed(int(p.get("BufferSize") or 32), "System.Int32"))],
+                to_string="Microsoft.PowerShell.Commands.TestConnectionCommand+PingStatus")
 
 
 def _ping_status(target: str, size: int, ttl: int) -> PSObject:

@@ -50,6 +50,14 @@ ENUMS: dict[str, tuple[bool, dict[str, int]]] = {
     "Microsoft.PowerShell.Commands.WaitForServiceTypes": (False, {"Wmi": 0, "WinRM": 1, "PowerShell": 2}),
     "Microsoft.PowerShell.ExecutionPolicy": (False, {
         "Unrestricted": 0, "RemoteSigned": 1, "AllSigned": 2, "Restricted": 3, "Bypass": 4, "Undefined": 5}),
+    "System.Net.NetworkInformation.IPStatus": (False, {
+        "Unknown": -1, "Success": 0, "DestinationNetworkUnreachable": 11002, "DestinationHostUnreachable": 11003,
+        "DestinationProtocolUnreachable": 11004, "DestinationPortUnreachable": 11005, "NoResources": 11006,
+        "BadOption": 11007, "HardwareError": 11008, "PacketTooBig": 11009, "TimedOut": 11010, "BadRoute": 11012,
+        "TtlExpired": 11013, "TtlReassemblyTimeExceeded": 11014, "ParameterProblem": 11015,
+        "SourceQuench": 11016, "BadDestination": 11018, "DestinationUnreachable": 11040,
+        "TimeExceeded": 11041, "BadHeader": 11042, "UnrecognizedNextHeader": 11043, "IcmpError": 11044,
+        "DestinationScopeMismatch": 11045}),
     "System.Management.Automation.Runspaces.AuthenticationMechanism": (False, {
         "Default": 0, "Basic": 1, "Negotiate": 2, "NegotiateWithImplicitCredential": 3, "Credssp": 4,
         "Digest": 5, "Kerberos": 6}),
@@ -92,6 +100,11 @@ PROPERTIES: dict[str, list[tuple[str, str]]] = {
         ("ReplySize", "System.UInt32"), ("ResponseTime", "System.UInt32"), ("ResponseTimeToLive", "System.UInt32"),
         ("StatusCode", "System.UInt32"), ("Timeout", "System.UInt32"), ("TimeToLive", "System.UInt32"),
         ("IPV4Address", "System.Net.IPAddress"), ("IPV6Address", "System.Net.IPAddress"),
+    ],
+    "Microsoft.PowerShell.Commands.TestConnectionCommand+PingStatus": [
+        ("Ping", "System.UInt32"), ("Source", "System.String"), ("Destination", "System.String"),
+        ("Address", "System.Net.IPAddress"), ("DisplayAddress", "System.String"), ("Latency", "System.Int64"),
+        ("Status", "System.Net.NetworkInformation.IPStatus"), ("BufferSize", "System.Int32"),
     ],
     "System.Globalization.CultureInfo": [
         ("Parent", "System.Globalization.CultureInfo"), ("LCID", "System.Int32"),
