@@ -1,83 +1,31 @@
 //! The WS-Man client against the loopback endpoint (tests/peer): every auth mode over HTTP
 //! (encrypted) and HTTPS, the wire bytes, the fault knobs, and the round trips per call.
 //!
-//! The PSRP bytes are real: the opening fragments and a CREATE_PIPELINE recorded from a
-//! PowerShell client (`../shared/fixtures/windows-wsman/test_psrp_multiple_invocations.yml`),
-//! replayed with their own RunspacePool and pipeline ids. Tests skip (with the reason) when the
-//! endpoint or the fixtures are not installed.
+//! The PSRP bytes are real: psremote-psrp's RunspacePool makes the opening fragments
+//! (creationXml) and CREATE_PIPELINE (the Command's Arguments) and reads what comes back.
+//! Tests skip (with the reason) when the endpoint is not installed.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
+use psremote_psrp::{
+    Command, Event, PSInvocationState, PipelineOptions, PowerShell, RunspacePool,
+    RunspacePoolOptions, RunspacePoolState,
+};
 use psremote_test_support::{PASSWORD, Peer, USER};
 use psremote_wsman::{
-    Auth, ClientCertificate, Credentials, Encryption, Endpoint, Error, Received, Shell,
-    ShellOptions, Signal, TlsFailure, TlsOptions, WsmanClient,
+    Auth, ClientCertificate, Credentials, Encryption, Endpoint, Error, Shell, ShellOptions, Signal,
+    TlsFailure, TlsOptions, WsmanClient,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uuid::Uuid;
 
 const PS: &str = "http://schemas.microsoft.com/powershell/Microsoft.PowerShell";
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-/// MS-PSRP 2.2.1 message types we look for in the output.
-const RUNSPACEPOOL_STATE: u32 = 0x0002_1005;
-const PIPELINE_STATE: u32 = 0x0004_1006;
-const PIPELINE_OUTPUT: u32 = 0x0004_1004;
 
-/// PSRP bytes from a recording: the Create's creationXml and the first Command's Arguments.
-#[derive(Clone)]
-struct Psrp {
-    rpid: Uuid,
-    creation_xml: Vec<u8>,
-    pid: Uuid,
-    arguments: Vec<u8>,
-}
-
-fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let i = s.find(start)? + start.len();
-    let j = s.get(i..)?.find(end)? + i;
-    s.get(i..j)
-}
-
-fn psrp() -> Option<Psrp> {
-    let dir = psremote_test_support::shared_dir()?;
-    let text = std::fs::read_to_string(
-        dir.join("fixtures/windows-wsman/test_psrp_multiple_invocations.yml"),
-    )
-    .ok()?;
-    let create = text
-        .lines()
-        .find(|l| l.contains("transfer/Create</wsa:Action>"))?;
-    let rpid = Uuid::parse_str(between(create, "<rsp:Shell ShellId=\"", "\"")?).ok()?;
-    let creation_xml = B64
-        .decode(between(
-            create,
-            "<creationXml xmlns=\"http://schemas.microsoft.com/powershell\">",
-            "<",
-        )?)
-        .ok()?;
-    let command = text
-        .lines()
-        .find(|l| l.contains("shell/Command</wsa:Action>"))?;
-    let pid = Uuid::parse_str(between(command, "CommandId=\"", "\"")?).ok()?;
-    let arguments = B64.decode(between(command, "<rsp:Arguments>", "<")?).ok()?;
-    Some(Psrp {
-        rpid,
-        creation_xml,
-        pid,
-        arguments,
-    })
-}
-
-/// The endpoint and the PSRP bytes, or a printed reason to skip.
-fn setup(args: &[&str]) -> Option<(Peer, Psrp)> {
-    let Some(p) = psrp() else {
-        eprintln!("SKIP: ../shared fixtures absent: no recorded PSRP bytes to replay");
-        return None;
-    };
+/// The endpoint, or a printed reason to skip.
+fn setup(args: &[&str]) -> Option<Peer> {
     match Peer::start(args) {
-        Ok(peer) => Some((peer, p)),
+        Ok(peer) => Some(peer),
         Err(e) => {
             eprintln!("SKIP: loopback endpoint unavailable: {e}");
             None
@@ -85,83 +33,97 @@ fn setup(args: &[&str]) -> Option<(Peer, Psrp)> {
     }
 }
 
-/// Message types in a stream of PSRP fragments (MS-PSRP 2.2.4), reassembled per ObjectId.
-fn message_types(data: &[u8]) -> Vec<u32> {
-    let mut out = Vec::new();
-    let mut partial: std::collections::HashMap<u64, Vec<u8>> = Default::default();
-    let mut at = 0usize;
-    while let Some(h) = data.get(at..at + 21) {
-        let object_id = u64::from_be_bytes(h[0..8].try_into().expect("8"));
-        let flags = h[16];
-        let len = u32::from_be_bytes(h[17..21].try_into().expect("4")) as usize;
-        let blob = data.get(at + 21..at + 21 + len).expect("blob within data");
-        let buf = partial.entry(object_id).or_default();
-        if flags & 1 != 0 {
-            buf.clear();
-        }
-        buf.extend_from_slice(blob);
-        if flags & 2 != 0 {
-            let msg = partial.remove(&object_id).unwrap_or_default();
-            out.push(u32::from_le_bytes(msg[4..8].try_into().expect("type")));
-        }
-        at += 21 + len;
+/// An open RunspacePool on a shell.
+struct Pool {
+    shell: Shell,
+    pool: RunspacePool,
+}
+
+fn feed(pool: &mut RunspacePool, r: &psremote_wsman::Received) -> Vec<Event> {
+    for s in &r.streams {
+        pool.receive_data(&s.data)
+            .expect("valid PSRP from the endpoint");
     }
-    out
+    std::iter::from_fn(|| pool.next_event()).collect()
 }
 
-fn types_of(r: &Received) -> Vec<u32> {
-    r.streams
-        .iter()
-        .flat_map(|s| message_types(&s.data))
-        .collect()
-}
-
-/// Opens the RunspacePool: Create with creationXml, then Receive until RUNSPACEPOOL_STATE.
-async fn open_pool(client: &WsmanClient, p: &Psrp) -> Result<Shell, Error> {
+/// Opens a RunspacePool: Create with creationXml, then Receive until RUNSPACEPOOL_STATE Opened.
+async fn open_pool(client: &WsmanClient) -> Result<Pool, Error> {
+    let mut pool = RunspacePool::new(RunspacePoolOptions::default());
+    pool.open().expect("open");
+    let creation = pool.data_to_send().expect("opening fragments").data;
     let shell = client
         .create_shell(
             PS,
             ShellOptions {
-                creation_xml: Some(p.creation_xml.clone()),
-                shell_id: Some(p.rpid),
+                creation_xml: Some(creation),
+                shell_id: Some(pool.id()),
                 ..ShellOptions::default()
             },
         )
         .await?;
-    assert_eq!(Uuid::parse_str(&shell.shell_id).ok(), Some(p.rpid));
+    assert_eq!(Uuid::parse_str(&shell.shell_id).ok(), Some(pool.id()));
     for _ in 0..20 {
         let r = client.receive(&shell, None).await?;
-        if types_of(&r).contains(&RUNSPACEPOOL_STATE) {
-            return Ok(shell);
+        for ev in feed(&mut pool, &r) {
+            if let Event::RunspacePoolStateChanged { state, .. } = ev {
+                assert_eq!(state, RunspacePoolState::Opened);
+                return Ok(Pool { shell, pool });
+            }
         }
     }
     panic!("no RUNSPACEPOOL_STATE from the endpoint");
 }
 
-/// Runs the recorded pipeline: Command, then Receive until the command is Done.
-/// Returns the message types received and the number of Receive requests.
-async fn run_pipeline(
-    client: &WsmanClient,
-    shell: &Shell,
-    p: &Psrp,
-) -> Result<(Vec<u32>, u32), Error> {
-    let id = client.command(shell, p.pid, &p.arguments).await?;
-    assert_eq!(id, p.pid, "CommandId is the client's pipeline id");
-    let mut types = Vec::new();
+/// Starts `Get-Date`: CREATE_PIPELINE in the Command's Arguments. Returns the pipeline id.
+async fn start_pipeline(client: &WsmanClient, p: &mut Pool) -> Result<Uuid, Error> {
+    let pid = p
+        .pool
+        .create_pipeline(
+            PowerShell::from(Command::new("Get-Date")),
+            PipelineOptions::default(),
+        )
+        .expect("create pipeline");
+    let args = p
+        .pool
+        .data_to_send_for(Some(pid))
+        .expect("CREATE_PIPELINE")
+        .data;
+    assert!(
+        p.pool.data_to_send_for(Some(pid)).is_none(),
+        "one Command carries it all"
+    );
+    let id = client.command(&p.shell, pid, &args).await?;
+    assert_eq!(id, pid, "CommandId is the client's pipeline id");
+    Ok(pid)
+}
+
+/// Runs `Get-Date`: Command, then Receive until the command is Done.
+/// Returns the outputs and the number of Receive requests.
+async fn run_pipeline(client: &WsmanClient, p: &mut Pool) -> Result<(usize, u32), Error> {
+    let pid = start_pipeline(client, p).await?;
+    let mut outputs = 0;
     let mut receives = 0;
+    let mut final_state = None;
     loop {
-        let r = client.receive(shell, Some(id)).await?;
+        let r = client.receive(&p.shell, Some(pid)).await?;
         receives += 1;
-        types.extend(types_of(&r));
         for s in &r.streams {
-            assert_eq!(s.command_id, Some(id));
+            assert_eq!(s.command_id, Some(pid));
+        }
+        for ev in feed(&mut p.pool, &r) {
+            match ev {
+                Event::PipelineOutput { .. } => outputs += 1,
+                Event::PipelineStateChanged { state, error, .. } => {
+                    assert!(error.is_none(), "{error:?}");
+                    final_state = Some(state);
+                }
+                _ => {}
+            }
         }
         if r.is_done() {
-            assert!(
-                types.contains(&PIPELINE_STATE),
-                "Done without PIPELINE_STATE: {types:x?}"
-            );
-            return Ok((types, receives));
+            assert_eq!(final_state, Some(PSInvocationState::Completed));
+            return Ok((outputs, receives));
         }
         assert!(receives < 50, "pipeline never finished");
     }
@@ -183,20 +145,20 @@ fn creds() -> Credentials {
 
 /// One full round: open, run the pipeline, close. Returns (Command, Receive) requests the
 /// endpoint counted for the pipeline; asserts the client sent nothing else meanwhile.
-async fn full_round(client: &WsmanClient, peer: &Peer, p: &Psrp) -> (u64, u64) {
-    let shell = open_pool(client, p).await.expect("open");
+async fn full_round(client: &WsmanClient, peer: &Peer) -> (u64, u64) {
+    let mut p = open_pool(client).await.expect("open");
     let before_client = client
         .stats()
         .requests
         .load(std::sync::atomic::Ordering::Relaxed);
     let before = requests_by_action(peer);
-    let (types, receives) = run_pipeline(client, &shell, p).await.expect("pipeline");
+    let (outputs, receives) = run_pipeline(client, &mut p).await.expect("pipeline");
     let after = requests_by_action(peer);
     let after_client = client
         .stats()
         .requests
         .load(std::sync::atomic::Ordering::Relaxed);
-    assert!(types.contains(&PIPELINE_OUTPUT), "{types:x?}");
+    assert_eq!(outputs, 1, "Get-Date writes one DateTime");
     let commands = count(&after, "Command") - count(&before, "Command");
     let recv = count(&after, "Receive") - count(&before, "Receive");
     eprintln!(
@@ -209,7 +171,7 @@ async fn full_round(client: &WsmanClient, peer: &Peer, p: &Psrp) -> (u64, u64) {
         commands + recv,
         "no extra HTTP request on a warm connection"
     );
-    client.delete(&shell).await.expect("delete");
+    client.delete(&p.shell).await.expect("delete");
     (commands, recv)
 }
 
@@ -230,7 +192,7 @@ fn https_endpoint(peer: &Peer, auth: Auth) -> Endpoint {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn basic_over_http_runs_a_pipeline_in_two_requests() {
-    let Some((peer, p)) = setup(&["--allow-unencrypted"]) else {
+    let Some(peer) = setup(&["--allow-unencrypted"]) else {
         return;
     };
     let client = basic_http(&peer);
@@ -238,7 +200,7 @@ async fn basic_over_http_runs_a_pipeline_in_two_requests() {
     // Receive when the pipeline state follows a moment later; the client never adds requests.
     let mut best = u64::MAX;
     for _ in 0..5 {
-        let (c, r) = full_round(&client, &peer, &p).await;
+        let (c, r) = full_round(&client, &peer).await;
         best = best.min(c + r);
     }
     assert_eq!(best, 2, "a simple call is Command + one Receive");
@@ -246,7 +208,7 @@ async fn basic_over_http_runs_a_pipeline_in_two_requests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn basic_over_http_is_refused_by_the_client_unless_allowed() {
-    let Some((peer, _)) = setup(&["--allow-unencrypted"]) else {
+    let Some(peer) = setup(&["--allow-unencrypted"]) else {
         return;
     };
     let client =
@@ -263,7 +225,7 @@ async fn basic_over_http_is_refused_by_the_client_unless_allowed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn basic_over_http_to_a_default_service_is_401() {
-    let Some((peer, _)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let client = basic_http(&peer);
     match client.identify(true).await {
         Err(Error::Auth { offered, .. }) => {
@@ -320,7 +282,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ntlm_over_http_is_encrypted_on_the_wire() {
-    let Some((peer, p)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let port = *peer.ready.http_ports.first().expect("http port");
     let (proxy_port, wire) = capture_proxy(port).await;
     let client = WsmanClient::new(Endpoint::new(
@@ -329,7 +291,7 @@ async fn ntlm_over_http_is_encrypted_on_the_wire() {
     ))
     .expect("client");
     assert!(client.encrypts());
-    full_round(&client, &peer, &p).await;
+    full_round(&client, &peer).await;
     let wire = wire.lock().expect("lock").clone();
     assert!(contains(
         &wire,
@@ -345,8 +307,11 @@ async fn ntlm_over_http_is_encrypted_on_the_wire() {
         b"creationXml",
         b"rsp:",
         b"<Obj",
-        B64.encode(&p.arguments[..30]).as_bytes(),
-        &p.arguments[21..40],
+        b"Get-Date",
+        b"PSThreadOptions",
+        // base64 of the first fragment header of creationXml (ObjectId 1, FragmentId 0,
+        // Start|End), as a plaintext Create would carry it.
+        b"AAAAAAAAAAEAAAAAAAAAAAM",
     ] {
         assert!(
             !contains(&wire, plain),
@@ -358,10 +323,10 @@ async fn ntlm_over_http_is_encrypted_on_the_wire() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn negotiate_over_http_runs_a_pipeline() {
-    let Some((peer, p)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let client =
         WsmanClient::new(Endpoint::new(peer.http_url(), Auth::Negotiate(creds()))).expect("client");
-    full_round(&client, &peer, &p).await;
+    full_round(&client, &peer).await;
     assert_eq!(
         client
             .stats()
@@ -373,7 +338,7 @@ async fn negotiate_over_http_runs_a_pipeline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ntlm_wrong_password_is_an_auth_error() {
-    let Some((peer, _)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let client = WsmanClient::new(Endpoint::new(
         peer.http_url(),
         Auth::Ntlm(Credentials::new(USER, "wrong")),
@@ -392,7 +357,7 @@ async fn ntlm_wrong_password_is_an_auth_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unencrypted_ntlm_over_http_is_refused_by_the_service() {
-    let Some((peer, _)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let mut ep = Endpoint::new(peer.http_url(), Auth::Ntlm(creds()));
     ep.encryption = Encryption::Never;
     assert!(
@@ -414,7 +379,7 @@ async fn unencrypted_ntlm_over_http_is_refused_by_the_service() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_with_basic_ntlm_and_certificate() {
-    let Some((peer, p)) = setup(&["--https"]) else {
+    let Some(peer) = setup(&["--https"]) else {
         return;
     };
     for auth in [
@@ -429,13 +394,13 @@ async fn https_with_basic_ntlm_and_certificate() {
         eprintln!("HTTPS with {auth:?}");
         let client = WsmanClient::new(https_endpoint(&peer, auth)).expect("client");
         assert!(!client.encrypts(), "TLS already protects HTTPS");
-        full_round(&client, &peer, &p).await;
+        full_round(&client, &peer).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_failures_are_typed() {
-    let Some((peer, _)) = setup(&["--https"]) else {
+    let Some(peer) = setup(&["--https"]) else {
         return;
     };
     // No CA file: the endpoint's self-made CA is unknown.
@@ -490,7 +455,7 @@ async fn tls_failures_are_typed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identify_get_and_enumerate_the_configuration() {
-    let Some((peer, _)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let client =
         WsmanClient::new(Endpoint::new(peer.http_url(), Auth::Negotiate(creds()))).expect("client");
     let anon = client
@@ -542,7 +507,7 @@ fn set_faults(peer: &Peer, knobs: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_knobs_give_typed_errors_in_time() {
-    let Some((peer, p)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let mut ep = Endpoint::new(peer.http_url(), Auth::Negotiate(creds()));
     ep.operation_timeout = Duration::from_secs(2);
     ep.request_grace = Duration::from_secs(3);
@@ -578,7 +543,10 @@ async fn fault_knobs_give_typed_errors_in_time() {
     ] {
         set_faults(&peer, &[knob]);
         let t = Instant::now();
-        let err = open_pool(&client, &p).await.expect_err(knob);
+        let err = open_pool(&client)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{knob}: no error"));
         let f = err
             .fault()
             .unwrap_or_else(|| panic!("{knob}: expected a fault, got {err:?}"));
@@ -597,7 +565,7 @@ async fn fault_knobs_give_typed_errors_in_time() {
     set_faults(&peer, &[]);
 
     // TimedOut on Receive is not an error: an empty result, poll again.
-    let shell = open_pool(&client, &p).await.expect("open");
+    let shell = open_pool(&client).await.expect("open").shell;
     set_faults(&peer, &["wsman-fault=timed-out@Receive"]);
     let r = client
         .receive(&shell, None)
@@ -626,12 +594,9 @@ async fn fault_knobs_give_typed_errors_in_time() {
 
     // An expired shell is InvalidSelectors with the shell-not-found hint.
     set_faults(&peer, &["expire-shell=1"]);
-    let shell = open_pool(&client, &p).await.expect("open");
+    let mut p = open_pool(&client).await.expect("open");
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let err = client
-        .command(&shell, p.pid, &p.arguments)
-        .await
-        .expect_err("expired");
+    let err = start_pipeline(&client, &mut p).await.expect_err("expired");
     let f = err.fault().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(f.hint, Some(hint::SHELL_NOT_FOUND), "{f}");
     set_faults(&peer, &[]);
@@ -639,14 +604,12 @@ async fn fault_knobs_give_typed_errors_in_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signal_disconnect_reconnect_and_enumerate() {
-    let Some((peer, p)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let client =
         WsmanClient::new(Endpoint::new(peer.http_url(), Auth::Negotiate(creds()))).expect("client");
-    let shell = open_pool(&client, &p).await.expect("open");
-    let id = client
-        .command(&shell, p.pid, &p.arguments)
-        .await
-        .expect("command");
+    let mut p = open_pool(&client).await.expect("open");
+    let id = start_pipeline(&client, &mut p).await.expect("command");
+    let shell = p.shell.clone();
     client
         .signal(&shell, Some(id), Signal::PsCtrlC)
         .await
@@ -678,11 +641,11 @@ async fn signal_disconnect_reconnect_and_enumerate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_long_polls_use_separate_authenticated_connections() {
-    let Some((peer, p)) = setup(&[]) else { return };
+    let Some(peer) = setup(&[]) else { return };
     let mut ep = Endpoint::new(peer.http_url(), Auth::Ntlm(creds()));
     ep.operation_timeout = Duration::from_secs(2);
     let client = WsmanClient::new(ep).expect("client");
-    let shell = open_pool(&client, &p).await.expect("open");
+    let shell = open_pool(&client).await.expect("open").shell;
     // Two long polls at once (each held ~OperationTimeout) and a third request meanwhile.
     let t = Instant::now();
     let (a, b, c) = tokio::join!(
@@ -745,7 +708,7 @@ fn kerberos_realm(peer: &Peer) -> Option<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kerberos_and_spnego_kerberos_over_http_and_https() {
-    let Some((peer, p)) = setup(&["--https"]) else {
+    let Some(peer) = setup(&["--https"]) else {
         return;
     };
     let Some((realm, kdc)) = kerberos_realm(&peer) else {
@@ -781,7 +744,7 @@ async fn kerberos_and_spnego_kerberos_over_http_and_https() {
         ep.kerberos = kerberos.clone();
         let client = WsmanClient::new(ep).expect("client");
         assert_eq!(client.encrypts(), !https);
-        full_round(&client, &peer, &p).await;
+        full_round(&client, &peer).await;
     }
 }
 
@@ -849,7 +812,7 @@ async fn http_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_through_an_http_proxy() {
-    let Some((peer, _)) = setup(&["--https"]) else {
+    let Some(peer) = setup(&["--https"]) else {
         return;
     };
     let (port, seen) = http_proxy().await;
