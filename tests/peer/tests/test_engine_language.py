@@ -473,3 +473,20 @@ def test_pwsh_76_catalog_behaviour():
     assert out(eng, rs, "Get-Service WinRM | ForEach-Object { $_.Status.ToString() }") == ["Running"]
     ctx, failed = run(eng, rs, command("Get-EventLog", LogName="System"))
     assert failed.FullyQualifiedErrorId == "CommandNotFoundException", "PowerShell 7 has no Get-EventLog"
+
+
+def test_disk_collect_style_script(engine, rs):
+    """What a DiskCollect.ps1 (about_Remote's -FilePath example) does: WMI/CIM disks, env vars."""
+    text = ("$disks = Get-CimInstance -ClassName Win32_LogicalDisk\n"
+            "foreach ($d in $disks) {\n"
+            "  [pscustomobject]@{ Computer = $env:COMPUTERNAME; Drive = $d.DeviceID;\n"
+            "                     FreeGB = [math]::Round($d.FreeSpace / 1GB, 1) }\n"
+            "}\n"
+            "Get-WmiObject -Class Win32_LogicalDisk | Measure-Object -Property Size -Sum | "
+            "Select-Object -ExpandProperty Sum")
+    result = out(engine, rs, text)
+    assert [(prop(r, "Computer"), prop(r, "Drive"), prop(r, "FreeGB")) for r in result[:2]] == \
+        [("PSREMOTE-PEER", "C:", 57.0), ("PSREMOTE-PEER", "D:", 46.9)]
+    assert result[2] == 136_363_487_232 + 53_684_989_952
+    [disk] = out(engine, rs, "Get-CimInstance Win32_LogicalDisk | Select-Object -First 1")
+    assert disk.PSObject.type_names[0] == "Microsoft.Management.Infrastructure.CimInstance#root/cimv2/Win32_LogicalDisk"

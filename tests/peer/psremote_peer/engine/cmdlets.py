@@ -966,36 +966,55 @@ def get_wmiobject(inv: Invocation) -> t.Iterator[t.Any]:
     p = inv.params
     cls = o.to_string(p.get("Class") or p.get("ClassName") or "")
     low = cls.lower()
-    if low == "win32_quickfixengineering":
+    cim = inv.command.name.lower() == "get-ciminstance"
+    if low == "win32_quickfixengineering" and not cim:
         for row in HOTFIXES:
             yield hotfix_object(row)
+        return
+    if low == "win32_quickfixengineering":
+        for kb, desc, by, when in HOTFIXES:
+            yield _wmi(cls, [("Caption", f"http://support.microsoft.com/?kbid={kb[2:]}"), ("CSName", COMPUTER_NAME),
+                             ("Description", desc), ("HotFixID", kb), ("InstalledBy", by),
+                             ("InstalledOn", when)], "", cim=True)
         return
     if low == "win32_service":
         for row in inv.interp.engine.services.all():
             yield _wmi(cls, [("Name", row[0]), ("DisplayName", row[1]), ("State", row[2]),
                              ("StartMode", "Auto" if row[3] == "Automatic" else row[3]), ("Started", row[2] == "Running"),
-                             ("AcceptStop", row[5])], f"Win32_Service.Name=\"{row[0]}\"")
+                             ("AcceptStop", row[5])], f"Win32_Service.Name=\"{row[0]}\"", cim=cim)
         return
     if low == "win32_operatingsystem":
         yield _wmi(cls, [("Caption", "Microsoft Windows Server 2022 Datacenter"), ("Version", "10.0.20348"),
                          ("BuildNumber", "20348"), ("CSName", COMPUTER_NAME), ("OSArchitecture", "64-bit"),
-                         ("TotalVisibleMemorySize", 8388148), ("FreePhysicalMemory", 5242880)], "Win32_OperatingSystem=@")
+                         ("TotalVisibleMemorySize", 8388148), ("FreePhysicalMemory", 5242880)], "Win32_OperatingSystem=@", cim=cim)
         return
     if low == "win32_logicaldisk":
         for dev, size, free in (("C:", 136_363_487_232, 61_203_587_072), ("D:", 53_684_989_952, 50_331_648_000)):
-            yield _wmi(cls, [("DeviceID", dev), ("DriveType", 3), ("FreeSpace", free), ("Size", size),
-                             ("VolumeName", "")], f"Win32_LogicalDisk.DeviceID=\"{dev}\"")
+            yield _wmi(cls, [("DeviceID", dev), ("DriveType", o.typed(3, "System.UInt32")),
+                             ("FreeSpace", o.typed(free, "System.UInt64")), ("Size", o.typed(size, "System.UInt64")),
+                             ("VolumeName", "")], f"Win32_LogicalDisk.DeviceID=\"{dev}\"", cim=cim)
         return
     if low == "win32_bios":
         yield _wmi(cls, [("SMBIOSBIOSVersion", "1.0"), ("Manufacturer", "PSRemote"), ("Name", "Default System BIOS"),
-                         ("SerialNumber", "PSR-0001"), ("Version", "PSR - 1")], "Win32_BIOS.Name=\"Default System BIOS\"")
+                         ("SerialNumber", "PSR-0001"), ("Version", "PSR - 1")], "Win32_BIOS.Name=\"Default System BIOS\"", cim=cim)
         return
     raise EngineError(error_record("Invalid class ", "GetWMIManagementException,"
                                    "Microsoft.PowerShell.Commands.GetWmiObjectCommand", ErrorCategory.InvalidType,
                                    exception="InvalidOperationException", activity=inv.command.name))
 
 
-def _wmi(cls: str, props: list[tuple[str, t.Any]], relpath: str) -> PSObject:
+def _wmi(cls: str, props: list[tuple[str, t.Any]], relpath: str, cim: bool = False) -> PSObject:
+    if cim:
+        # Get-CimInstance: a CimInstance whose first type name carries the class (CimCmdlets)
+        return o.make_object(
+            [f"Microsoft.Management.Infrastructure.CimInstance#root/cimv2/{cls}",
+             "Microsoft.Management.Infrastructure.CimInstance#root/cimv2/CIM_ManagedSystemElement",
+             "Microsoft.Management.Infrastructure.CimInstance#ManagedSystemElement",
+             "Microsoft.Management.Infrastructure.CimInstance", "System.Object"],
+            adapted=props + [("PSComputerName", None), ("CimClass", f"root/cimv2:{cls}"),
+                             ("CimInstanceProperties", [n for n, _ in props]),
+                             ("CimSystemProperties", "Microsoft.Management.Infrastructure.CimSystemProperties")],
+            to_string=f"{cls}")
     path = f"\\\\{COMPUTER_NAME}\\root\\cimv2:{relpath}"
     return o.make_object(
         [f"System.Management.ManagementObject#root\\cimv2\\{cls}", "System.Management.ManagementObject",

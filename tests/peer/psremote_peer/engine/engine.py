@@ -147,6 +147,14 @@ class Engine:
         return None
 
     def automatic_variable(self, runspace: Runspace, name: str) -> t.Any:
+        if name.startswith("env:"):
+            from .cmdlets import COMPUTER_NAME
+
+            env = {"computername": COMPUTER_NAME, "username": "psremote", "userdomain": COMPUTER_NAME,
+                   "os": "Windows_NT", "processor_architecture": "AMD64", "systemroot": "C:\\Windows",
+                   "windir": "C:\\Windows", "systemdrive": "C:", "temp": "C:\\Users\\psremote\\AppData\\Local\\Temp",
+                   "userprofile": "C:\\Users\\psremote", "number_of_processors": "2"}
+            return env.get(name[4:])
         if name == "psversiontable":
             return {"PSVersion": self.catalog.ps_version, "PSEdition": "Desktop" if self.catalog.ps_version.startswith(
                 "5.") else "Core", "PSRemotingProtocolVersion": "2.3", "SerializationVersion": "1.1.0.1"}
