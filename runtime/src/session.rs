@@ -347,9 +347,10 @@ impl Session {
     }
 
     /// Runs a pipeline and returns its output; non-terminating errors are dropped (use
-    /// [`Self::invoke_full`] to see them). A Failed pipeline is `Err(Error::PipelineFailed)`.
+    /// [`Self::invoke_full`] to see them). A Failed pipeline is `Err(Error::PipelineFailed)`,
+    /// a stopped one `Err(Error::PipelineStopped)` (its partial output is not a result).
     pub async fn invoke(&self, ps: impl Into<PowerShell>) -> Result<Vec<Value>> {
-        Ok(self.invoke_full(ps, Vec::new()).await?.output)
+        self.invoke_with_input(ps, Vec::new()).await
     }
 
     /// Runs a pipeline with pipeline input (`$input` / ValueFromPipeline).
@@ -358,7 +359,11 @@ impl Session {
         ps: impl Into<PowerShell>,
         input: impl IntoIterator<Item = Value>,
     ) -> Result<Vec<Value>> {
-        Ok(self.invoke_full(ps, input).await?.output)
+        let inv = self.invoke_full(ps, input).await?;
+        match inv.state {
+            InvocationState::Completed => Ok(inv.output),
+            InvocationState::Stopped => Err(Error::PipelineStopped),
+        }
     }
 
     /// Runs a pipeline and collects every stream.

@@ -239,6 +239,27 @@ impl Host for ScriptedHost {
         Box::pin(async move {
             match call.method_name.as_str() {
                 "ReadLine" => Ok(Some(Value::String(answer))),
+                // Read-Host -Prompt: PSHostUserInterface.Prompt(caption, message, fields) returns
+                // a dictionary of field name → value.
+                "Prompt" => {
+                    let fields = call
+                        .parameters
+                        .get(2)
+                        .and_then(|f| f.as_object())
+                        .and_then(|o| match &o.content {
+                            psremote_runtime::clixml::ObjContent::List(_, items) => {
+                                Some(items.clone())
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    let entries = fields
+                        .iter()
+                        .filter_map(|f| f.as_object().and_then(|o| o.get("name")).cloned())
+                        .map(|name| (name, Value::String(answer.clone())))
+                        .collect();
+                    Ok(Some(psremote_runtime::clixml::hashtable(entries)))
+                }
                 "Write1" | "Write2" | "WriteLine1" | "WriteLine2" | "WriteLine3" => Ok(None),
                 other => Err(HostError::new(format!("{other} is not supported"))),
             }
@@ -264,16 +285,27 @@ async fn read_host_is_answered_by_the_host() {
     )
     .await
     .expect("connect");
+    // Without -Prompt: ReadLine.
     let out = s
-        .invoke(Command::new("Read-Host").param("Prompt", Value::String("Name".into())))
+        .invoke(Command::new("Read-Host"))
         .await
         .expect("Read-Host");
     assert_eq!(
         out.iter().map(text).collect::<Vec<_>>(),
         ["typed at the terminal"]
     );
+    // With -Prompt: Prompt with one field.
+    let out = s
+        .invoke(Command::new("Read-Host").param("Prompt", Value::String("Name".into())))
+        .await
+        .expect("Read-Host -Prompt");
+    assert_eq!(
+        out.iter().map(text).collect::<Vec<_>>(),
+        ["typed at the terminal"]
+    );
     let calls = calls.lock().map(|c| c.clone()).unwrap_or_default();
     assert!(calls.iter().any(|c| c == "ReadLine"), "{calls:?}");
+    assert!(calls.iter().any(|c| c == "Prompt"), "{calls:?}");
     s.close().await.expect("close");
 }
 
@@ -504,5 +536,74 @@ async fn powershell_pipe_of_commands() {
         .pipe(Command::new("Measure-Object"));
     let out = s.invoke(ps).await.expect("pipe");
     assert_eq!(out.len(), 1, "{out:?}");
+    s.close().await.expect("close");
+}
+
+fn receives(peer: &psremote_test_support::Peer) -> u64 {
+    let stats = peer.stats().expect("stats");
+    stats["requests_by_action"]["Receive"].as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_slow_consumer_holds_the_server_back() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let mut st = s
+        .stream(
+            Command::new("Get-PSRemoteLargeOutput")
+                .param("Count", Value::I32(1_000_000))
+                .param("PayloadLength", Value::I32(1024)),
+            Vec::new(),
+        )
+        .await
+        .expect("stream");
+    for _ in 0..10 {
+        st.next().await.expect("item").expect("ok");
+    }
+    // The consumer stops reading: once the bounded buffer is full no more Receives go out.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = receives(&peer);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = receives(&peer);
+    assert!(
+        after <= before + 1,
+        "kept polling while the consumer slept: {before} -> {after}"
+    );
+    // Reading again resumes polling.
+    for _ in 0..2000 {
+        st.next().await.expect("item").expect("ok");
+    }
+    assert!(receives(&peer) > after);
+    drop(st);
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn secure_strings_use_the_exchanged_session_key() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let secret = secrecy::SecretString::from("Sup3r-secret".to_string());
+    let v = s
+        .secure_string(&secret)
+        .await
+        .expect("key exchange + encrypt");
+    let Value::SecureString(bytes) = &v else {
+        panic!("{v:?}")
+    };
+    assert!(!bytes.is_empty());
+    assert!(!bytes.windows(6).any(|w| w == b"Sup3r-"), "not encrypted");
+    // A second one reuses the key: no second exchange round trip.
+    let t0 = Instant::now();
+    let v2 = s.secure_string(&secret).await.expect("again");
+    assert_eq!(v2, v, "same key, same plaintext");
+    assert!(t0.elapsed() < Duration::from_millis(500));
     s.close().await.expect("close");
 }
