@@ -423,10 +423,24 @@ def test_set_service_changes_host_state(engine, rs):
 
 def test_restart_computer_is_simulated(engine, rs):
     before = len(engine.events)
-    out(engine, rs, "Restart-Computer -ComputerName Server01 -WhatIf")
+    ctx, _ = run(engine, rs, script("Restart-Computer -ComputerName Server01 -WhatIf"))
     assert len(engine.events) == before
+    [(method, args)] = ctx.host_calls
+    assert method == HostMethodIdentifier.WriteLine2
+    assert args == ['What if: Performing the operation "Enable the Remote shutdown access rights and restart the '
+                    'computer." on target "Server01 (PSREMOTE-PEER)".']
     out(engine, rs, "Restart-Computer -ComputerName Server01 -Force")
     assert engine.events[-1] == ("restart", "Server01")
+
+
+def test_confirm_asks_the_host(engine, rs):
+    ctx, _ = run(engine, rs, script("Restart-Computer -ComputerName Server02 -Confirm"), host_responses=[2])
+    [(method, args)] = ctx.host_calls
+    assert method == HostMethodIdentifier.PromptForChoice
+    assert args[0] == "Confirm" and [o.get_property(c, "label") for c in args[2]][:3] == ["&Yes", "Yes to &All", "&No"]
+    assert ("restart", "Server02") not in engine.events  # the host answered No
+    run(engine, rs, script("Restart-Computer -ComputerName Server03 -Confirm"), host_responses=[0])
+    assert engine.events[-1] == ("restart", "Server03")
 
 
 def test_test_connection_objects(engine, rs):

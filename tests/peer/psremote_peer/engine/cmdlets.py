@@ -47,6 +47,29 @@ def _names_filter(patterns: list[str] | None) -> t.Callable[[str], bool]:
     return lambda s: any(r.match(s) for r in rxs)
 
 
+def should_process(inv: Invocation, action: str, target: str) -> bool:
+    """Cmdlet.ShouldProcess: -WhatIf writes "What if: …" through the host (WriteLine) and skips;
+    -Confirm asks the host (PromptForChoice) and goes on for Yes / Yes to All."""
+    text = f'Performing the operation "{action}" on target "{target}".'
+    if inv.params.get("WhatIf"):
+        inv.host_call(HostMethodIdentifier.WriteLine2, [f"What if: {text}"])
+        return False
+    if inv.params.get("Confirm"):
+        labels = [("&Yes", "Continue with only the next step of the operation."),
+                  ("Yes to &All", "Continue with all the steps of the operation."),
+                  ("&No", "Skip this operation and proceed with the next operation."),
+                  ("No to A&ll", "Skip this operation and all subsequent operations."),
+                  ("&Suspend", 'Pause the current pipeline and return to the command prompt. Type "exit" to resume '
+                               "the pipeline.")]
+        choices = o.make_list([o._with_meta(object.__new__(PSObject), [], [], [
+            o.NoteProperty("label", label), o.NoteProperty("helpMessage", help_text)]) for label, help_text in labels],
+            _ARRAYLIST)
+        answer = inv.host_call(HostMethodIdentifier.PromptForChoice,
+                               ["Confirm", f"Are you sure you want to perform this action?\r\n{text}", choices, 0])
+        return int(o.plain(answer) or 0) in (0, 1)
+    return True
+
+
 # --- Write-* and friends ------------------------------------------------------------------------
 
 
@@ -502,17 +525,12 @@ def read_host(inv: Invocation) -> t.Iterator[t.Any]:
 
 @cmdlet("Restart-Computer")
 def restart_computer(inv: Invocation) -> t.Iterator[t.Any]:
+    """Simulated: the restart is recorded in engine.events, nothing restarts."""
     p = inv.params
     for name in p.get("ComputerName") or ["localhost"]:
-        if p.get("WhatIf"):
-            inv.streams.information(
-                o.make_object(["System.Management.Automation.HostInformationMessage", "System.Object"],
-                              adapted=[("Message", f"What if: Performing the operation \"Enable the Remote shutdown "
-                                                   f"access rights and restart the computer.\" on target \"{name} "
-                                                   f"({COMPUTER_NAME})\"."), ("NoNewLine", False)]),
-                "Restart-Computer", ["PSHOST"])
-            continue
-        inv.interp.engine.events.append(("restart", o.to_string(name)))
+        target = f"{o.to_string(name)} ({COMPUTER_NAME})"
+        if should_process(inv, "Enable the Remote shutdown access rights and restart the computer.", target):
+            inv.interp.engine.events.append(("restart", o.to_string(name)))
     return iter(())
 
 
@@ -704,7 +722,7 @@ def set_service(inv: Invocation) -> t.Iterator[t.Any]:
                 ErrorCategory.ObjectNotFound, exception="InvalidOperationException", target_object=name,
                 activity="Set-Service", target_name=name, target_type="String"))
             continue
-        if p.get("WhatIf"):
+        if not should_process(inv, "Set-Service", f"{row[1]} ({row[0]})"):
             continue
         if p.get("DisplayName") is not None:
             row[1] = o.to_string(p["DisplayName"])
@@ -912,7 +930,7 @@ def clear_eventlog(inv: Invocation) -> t.Iterator[t.Any]:
                                          ErrorCategory.InvalidOperation, exception="InvalidOperationException",
                                          target_object=name, activity="Clear-EventLog"))
             continue
-        if not inv.params.get("WhatIf"):
+        if should_process(inv, "Clear-EventLog", key):
             logs.logs[key] = []
     return iter(())
 
