@@ -6,7 +6,7 @@
 #                                       #   krb5kdc -n (the endpoint does, as its own child)
 #   tests/peer/kdc.sh stop STATE_DIR
 #
-# Principals: psremote@PSREMOTE.TEST (password Psr3mote!pass) and HTTP/localhost@PSREMOTE.TEST
+# Principals: psremote@PSREMOTE.TEST (password Psr3mote!pass) and HTTP/, host/, WSMAN/localhost@PSREMOTE.TEST
 # (in STATE_DIR/http.keytab). STATE_DIR/krb5.conf points clients at the KDC's port; STATE_DIR/realm.json
 # says where everything is (the endpoint reads it with --kerberos-dir STATE_DIR).
 set -euo pipefail
@@ -80,8 +80,11 @@ export KRB5_CONFIG="$dir/krb5.conf" KRB5_KDC_PROFILE="$dir/kdc.conf"
 if [ ! -f "$dir/principal" ]; then
     kdb5_util -r "$realm" create -s -P "psremote-test-master" >/dev/null
     kadmin.local -r "$realm" -q "addprinc -pw Psr3mote!pass psremote@$realm" >/dev/null
-    kadmin.local -r "$realm" -q "addprinc -randkey HTTP/localhost@$realm" >/dev/null
-    kadmin.local -r "$realm" -q "ktadd -k $dir/http.keytab HTTP/localhost@$realm" >/dev/null
+    # HTTP/ is the WinRM SPN; clients also ask for host/ and WSMAN/ (Windows maps both to the computer).
+    for svc in HTTP host WSMAN; do
+        kadmin.local -r "$realm" -q "addprinc -randkey $svc/localhost@$realm" >/dev/null
+        kadmin.local -r "$realm" -q "ktadd -k $dir/http.keytab $svc/localhost@$realm" >/dev/null
+    done
 fi
 info() {
     cat > "$dir/realm.json" <<JSON

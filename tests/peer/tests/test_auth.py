@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 from pypsrp.exceptions import AuthenticationError, WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
+from spnego.exceptions import SpnegoError
 
 from conftest import PASSWORD, USER
 from helpers import RecordingProxy
@@ -140,9 +143,24 @@ def test_kerberos_with_message_encryption(kerberos_peer):
 
 
 def test_negotiate_picks_kerberos(kerberos_peer):
-    realm = kerberos_peer.ready["kerberos"]["realm"]
-    w = kerberos_peer.wsman("negotiate", username=f"{USER}@{realm}", negotiate_hostname_override="localhost")
-    assert run_echo(w) == ["hello"]
+    from conftest import Peer
+
+    p = Peer(["--auth", "negotiate,kerberos"])  # its own KDC; same realm name, own keys
+    try:
+        realm = p.ready["kerberos"]["realm"]
+        os.environ["KRB5_CONFIG"] = p.ready["kerberos"]["krb5_conf"]
+        proxy = RecordingProxy(p.port)
+        w = WSMan("127.0.0.1", port=proxy.port, username=f"{USER}@{realm}", password=PASSWORD, auth="negotiate",
+                  ssl=False, negotiate_hostname_override="localhost", operation_timeout=5, read_timeout=15)
+        assert run_echo(w) == ["hello"]
+        proxy.close()
+        # SPNEGO carrying Kerberos (the Kerberos OID 1.2.840.113554.1.2.2 in the mechToken), not NTLM.
+        wire = bytes(proxy.client_bytes)
+        assert b"Authorization: Negotiate YII" in wire
+        assert b"TlRMTVNTUA" not in wire  # no NTLMSSP token
+    finally:
+        os.environ["KRB5_CONFIG"] = kerberos_peer.ready["kerberos"]["krb5_conf"]
+        p.stop()
 
 
 def test_kerberos_over_https(kerberos_peer):
@@ -156,7 +174,10 @@ def test_kerberos_wrong_password(kerberos_peer):
     realm = kerberos_peer.ready["kerberos"]["realm"]
     w = kerberos_peer.wsman("kerberos", username=f"{USER}@{realm}", password="wrong",
                             negotiate_hostname_override="localhost")
-    with pytest.raises(Exception):  # the KDC refuses the AS-REQ: no ticket, no request
+    import krb5
+
+    # The KDC refuses the AS-REQ (pre-authentication fails): no ticket, so no request is sent.
+    with pytest.raises((SpnegoError, krb5.Krb5Error)):
         run_echo(w)
 
 
