@@ -504,3 +504,34 @@ def test_disk_collect_style_script(engine, rs):
     assert result[2] == 136_363_487_232 + 53_684_989_952
     [disk] = out(engine, rs, "Get-CimInstance Win32_LogicalDisk | Select-Object -First 1")
     assert disk.PSObject.type_names[0] == "Microsoft.Management.Infrastructure.CimInstance#root/cimv2/Win32_LogicalDisk"
+
+
+def test_hostile_scripts_fail_cleanly(engine, rs):
+    """Deep nesting and odd bytes end as ErrorRecords, never as an exception out of the engine."""
+    _, failed = run(engine, rs, script("(" * 5000 + "1" + ")" * 5000))
+    assert failed.CategoryInfo.Category == ErrorCategory.ParserError
+    _, failed = run(engine, rs, script("$a = @{}; " + "$a." * 3000 + "x"))
+    assert failed is not None
+    for text in ("\x00\x01\x02", "'\udcff'", "@{", "[", "$", "-", "& ", "{{{{", "}", ")", "|", "1 |", "@(", "$(",
+                 "\"$(\"", "[int", "param(", "if", "foreach ($x", "1..", "-not", "'a' -", "Get-Service -Name:",
+                 "%", "?", "$x.", "$x[", "1,", ",", "[pscustomobject]@{a=", "\"`", "<#", "`"):
+        ctx, failed = run(engine, rs, script(text))
+        assert failed is None or failed.FullyQualifiedErrorId, text
+
+
+def test_random_token_soup_never_escapes(engine):
+    """A bounded, seeded fuzz over PowerShell-ish tokens: every script either runs or fails with an
+    ErrorRecord (PipelineFailed); no Python exception leaves the engine."""
+    import random
+
+    rng = random.Random(1234)
+    tokens = ["$x", "$_", "=", "|", ";", "\n", "(", ")", "{", "}", "@(", "@{", "[", "]", ",", ".", "..", "+", "-",
+              "*", "/", "%", "-eq", "-like", "-not", "-and", "'s'", '"d$x"', "1", "2.5", "0x1f", "Get-Service",
+              "Where-Object", "ForEach-Object", "Select-Object", "-First", "-Property", "Name", "Status", "if",
+              "else", "foreach", "in", "param", "throw", "return", "[int]", "[pscustomobject]", "Write-Output",
+              "-Name", ":", "`", "#", "&", "?", "Sort-Object", "Measure-Object", "-Sum", "$true", "$null", "::"]
+    rs = engine.new_runspace("Microsoft.PowerShell", None)
+    for _ in range(1500):
+        text = " ".join(rng.choice(tokens) for _ in range(rng.randint(1, 12)))
+        ctx, failed = run(engine, rs, script(text))
+        assert failed is None or isinstance(failed.FullyQualifiedErrorId, str), text

@@ -69,6 +69,15 @@ class Engine:
                 ctx.write_output(o.to_wire(item))
         except EngineError as e:
             raise PipelineFailed(e.record) from None
+        except RecursionError:
+            # ScriptCallDepthException: too deep a script (or expression) for this endpoint
+            from psrpcore.types import ErrorCategory
+
+            from .errors import error_record
+
+            raise PipelineFailed(error_record(
+                "The script failed due to call depth overflow.", "CallDepthOverflow",
+                ErrorCategory.InvalidOperation, exception="RuntimeException")) from None
 
     def command_metadata(self, runspace: Runspace, names: list[str], command_type: int, namespace: list[str],
                          arguments: list[t.Any]) -> list[t.Any]:
@@ -112,7 +121,12 @@ class Engine:
         parsed = {}
         for c in commands:
             if c.is_script and not c.command_text.lstrip().startswith(DISCOVERY_MARKER):
-                parsed[id(c)] = Parser(c.command_text).parse_script()
+                parser = Parser(c.command_text)
+                try:
+                    parsed[id(c)] = parser.parse_script()
+                except RecursionError:
+                    raise parser.error("The script is nested too deeply for this endpoint to parse.",
+                                       "ScriptTooDeeplyNested") from None
         interp = Interpreter(self, runspace, ctx)
         if True:  # pipelines of one pool may run at once (max runspaces > 1); variables are shared
             for idx, st in enumerate(statements):
