@@ -83,6 +83,8 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     state_dir = args.state_dir or auth.temp_state_dir()
     os.makedirs(state_dir, exist_ok=True)
+    if not args.state_dir:
+        _remove_when_we_die(state_dir)
     os.environ["NTLM_USER_FILE"] = auth.write_ntlm_user_file(state_dir)
 
     kerberos = None
@@ -204,6 +206,16 @@ def _start_kdc(kdc_dir: str) -> dict | None:
             time.sleep(0.05)
     info["pid"] = proc.pid
     return _kerberos_env(info)
+
+
+def _remove_when_we_die(path: str) -> None:
+    """The temp state dir (keys, KDC database) goes away when the endpoint ends, even by SIGKILL:
+    a tiny shell child gets SIGTERM from the kernel (PR_SET_PDEATHSIG) and removes it."""
+    import subprocess
+
+    script = 'trap \'rm -rf -- "$0"; exit 0\' TERM; while :; do sleep 1; done'
+    subprocess.Popen(["sh", "-c", script, path], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
 
 
 def _die_with_parent() -> None:

@@ -342,7 +342,13 @@ class PoolHost:
                     event = self._next_event()
                     if event is None:
                         break
-                    self._handle(event)
+                    try:
+                        self._handle(event)
+                    except PSRPDataError:
+                        raise
+                    except Exception as e:  # e.g. a message in the wrong state; the client learns by a fault
+                        log.exception("handling %r failed", event)
+                        raise PSRPDataError(f"The PSRP message could not be processed: {type(e).__name__}: {e}") from e
             finally:
                 self.drain()
 

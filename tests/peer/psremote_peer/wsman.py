@@ -386,6 +386,13 @@ class Handler(BaseHTTPRequestHandler):
             return 200, self._operation(req)
         except soap.Fault as f:
             return f.http_status, f.render(req)
+        except _Drop:
+            raise
+        except Exception as e:  # a bug here must still answer as WinRM would, never drop the connection
+            log.exception("internal error")
+            f = soap.Fault("w:InternalError", "The WS-Management service cannot process the request. ",
+                           2147500037, f"{type(e).__name__}: {e}", sender=False)
+            return f.http_status, f.render(req)
 
     def _operation(self, req: soap.Request) -> bytes:
         a = req.action
