@@ -13,6 +13,9 @@ pub struct Report {
     pub commands: usize,
     pub parameters: usize,
     pub typed_parameters: usize,
+    /// Parameters left dynamic because the command itself declares them `object`/`PSObject`:
+    /// `impl ToValue` is then exactly as typed as the declaration.
+    pub declared_dynamic: usize,
     /// Parameters by mapping kind (`Switch`, `Primitive`, `NominalClass`…).
     pub by_mapping: BTreeMap<String, usize>,
     pub mandatory: usize,
@@ -46,6 +49,13 @@ impl Report {
     pub fn typed_parameters_pct(&self) -> f64 {
         pct(self.typed_parameters, self.parameters)
     }
+    /// Parameters typed as precisely as their .NET declaration (concrete, or declared object).
+    pub fn faithful_parameters_pct(&self) -> f64 {
+        pct(
+            self.typed_parameters + self.declared_dynamic,
+            self.parameters,
+        )
+    }
     pub fn mandatory_enforced_pct(&self) -> f64 {
         pct(self.mandatory_enforced, self.mandatory)
     }
@@ -75,6 +85,9 @@ pub fn report(g: &Generated) -> Report {
             if m.is_typed() {
                 r.typed_parameters += 1;
             } else if let ParamMapping::Dynamic(reason) = m {
+                if reason.starts_with("declared as ") {
+                    r.declared_dynamic += 1;
+                }
                 r.parameter_fallbacks
                     .push((c.name.clone(), p.clone(), reason.clone()));
             }
@@ -113,6 +126,13 @@ impl fmt::Display for Report {
             self.typed_parameters,
             self.parameters,
             self.typed_parameters_pct()
+        )?;
+        writeln!(
+            f,
+            "parameters typed as precisely as declared (concrete, or declared object/PSObject): {}/{} ({:.1}%)",
+            self.typed_parameters + self.declared_dynamic,
+            self.parameters,
+            self.faithful_parameters_pct()
         )?;
         for (k, n) in &self.by_mapping {
             writeln!(f, "  {k}: {n}")?;

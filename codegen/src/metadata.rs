@@ -456,7 +456,10 @@ impl Catalog {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "catalog.json".to_owned());
-        let tmp = dir.join(format!(".{file_name}.tmp{}", std::process::id()));
+        // Unique per process and per write, so concurrent writers never share a temp file.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!(".{file_name}.tmp{}.{n}", std::process::id()));
         let result = (|| {
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(self.to_json().as_bytes())?;
