@@ -19,7 +19,9 @@ pub mod stream;
 pub mod transport;
 
 pub use binding::{CatalogCheck, LazySession};
-pub use connection::{AuthMethod, ConnectionInfo, Credentials, Target, TlsSettings};
+pub use connection::{
+    AuthMethod, AuthMethod as Auth, ConnectionInfo, Credentials, Target, TlsSettings,
+};
 pub use error::{Error, Result};
 pub use fanout::{FanOutEvent, FanOutOptions, invoke_many};
 pub use host::{Host, HostCall, HostError, NoHost};

@@ -27,6 +27,9 @@ use crate::transport::{
     DataStream, Inbound, InboundSender, OutOfProcTransport, SharedTransport, WsmanTransport,
 };
 
+/// How long a failed open waits for the half-open pool to be closed.
+const CLOSE_ON_FAILURE: Duration = Duration::from_secs(5);
+
 /// Where a session stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionState {
@@ -169,21 +172,35 @@ impl Session {
         info.validate()?;
         let open_timeout = info.open_timeout;
         let computer = info.computer_name.clone();
-        match tokio::time::timeout(open_timeout, Session::open(info, options)).await {
-            Ok(r) => r,
-            Err(_) => Err(Error::Timeout {
-                what: format!("opening the runspace pool on {computer}"),
-                after: open_timeout,
-            }),
-        }
-    }
-
-    async fn open(info: ConnectionInfo, options: SessionOptions) -> Result<Session> {
         let transport: SharedTransport = match &info.target {
             Target::Wsman { .. } => Arc::new(WsmanTransport::new(&info)?),
             Target::Ssh(t) => Arc::new(OutOfProcTransport::spawn_ssh(t)?),
             Target::Process(p) => Arc::new(OutOfProcTransport::spawn(p, &info.computer_name)?),
         };
+        let r = match tokio::time::timeout(
+            open_timeout,
+            Session::open(transport.clone(), info, options),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout {
+                what: format!("opening the runspace pool on {computer}"),
+                after: open_timeout,
+            }),
+        };
+        if r.is_err() {
+            // Best effort: do not leave a half-open shell (or a child process) behind.
+            let _ = tokio::time::timeout(CLOSE_ON_FAILURE, transport.close()).await;
+        }
+        r
+    }
+
+    async fn open(
+        transport: SharedTransport,
+        info: ConnectionInfo,
+        options: SessionOptions,
+    ) -> Result<Session> {
         transport.prepare().await?;
         let mut pool = Pool::new(
             &info,

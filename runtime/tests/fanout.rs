@@ -90,3 +90,50 @@ async fn fifty_hosts_tagged_with_one_bad_host() {
     let stats = peer.stats().expect("stats");
     assert_eq!(stats["shells_open"], 0, "{stats}");
 }
+
+#[tokio::test]
+async fn a_stalled_host_times_out_alone() {
+    let Some(good) = common::peer(&["--listen-count", "3"]) else {
+        return;
+    };
+    let Some(stalled) = common::peer(&["--fault", "stall-receive=30"]) else {
+        return;
+    };
+    let mut targets: Vec<_> = (0..3)
+        .map(|i| common::info_for(&good, i).computer_name(format!("good{i}")))
+        .collect();
+    targets.push(common::info(&stalled).computer_name("stalled"));
+    let options = FanOutOptions {
+        operation_timeout: Some(Duration::from_secs(3)),
+        connect_timeout: Some(Duration::from_secs(4)),
+        ..FanOutOptions::default()
+    };
+    let t0 = std::time::Instant::now();
+    let mut events = invoke_many(targets, Command::new("Get-Date"), options);
+    let mut completed = BTreeSet::new();
+    let mut failed = BTreeMap::new();
+    while let Some(ev) = events.next().await {
+        match ev {
+            FanOutEvent::Completed { computer_name, .. } => {
+                completed.insert(computer_name);
+            }
+            FanOutEvent::Failed {
+                computer_name,
+                error,
+            } => {
+                failed.insert(computer_name, error);
+            }
+            FanOutEvent::Item { .. } => {}
+        }
+    }
+    assert_eq!(completed.len(), 3, "{completed:?} {failed:?}");
+    let e = failed.get("stalled").expect("the stalled host failed");
+    assert!(
+        matches!(e, psremote_runtime::Error::Timeout { .. }),
+        "{e:?}"
+    );
+    // Opening the pool needs Receives too, so the stall may hit the connect limit instead;
+    // either way the host is given up within its limits (plus the bounded close), not after
+    // the stall's 30 s.
+    assert!(t0.elapsed() < Duration::from_secs(15), "{:?}", t0.elapsed());
+}

@@ -607,3 +607,27 @@ async fn secure_strings_use_the_exchanged_session_key() {
     assert!(t0.elapsed() < Duration::from_millis(500));
     s.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn dropping_the_last_handle_closes_the_shell() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    s.invoke(Command::new("Get-Date")).await.expect("call");
+    assert_eq!(peer.stats().expect("stats")["shells_open"], 1);
+    drop(s);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if peer.stats().expect("stats")["shells_open"] == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the shell was not deleted after drop"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
