@@ -122,7 +122,7 @@ def _fixture_calls() -> list[tuple[ET.Element, list[ET.Element]]]:
     calls: list[tuple[ET.Element, list[ET.Element]]] = []
     i = 1
     while i < len(chunks):
-        reply_call, kind, request_call = chunks[i], chunks[i + 1], chunks[i + 2]
+        kind, request_call = chunks[i + 1], chunks[i + 2]
         body = chunks[i + 3]
         xml = "\n".join(line for line in body.splitlines() if not line.startswith("#")).strip()
         if request_call:

@@ -14,7 +14,7 @@ psrpcore_fixes.apply()
 
 def build_catalog(name: str) -> tuple[Catalog, dict[str, list[str]]]:
     from . import builtin_facts, synthetic
-    from .catalog import alias_command, load_docs
+    from .catalog import load_docs
     from .cmdlets import IMPLEMENTATIONS
 
     scale = 0

@@ -878,7 +878,6 @@ def event_entry(log: str, e: dict[str, t.Any]) -> PSObject:
                  ("Message", e["Message"]), ("Source", e["Source"]), ("ReplacementStrings", []),
                  ("InstanceId", e["EventID"]), ("TimeGenerated", e["TimeGenerated"]),
                  ("TimeWritten", e["TimeGenerated"]), ("UserName", None), ("Site", None), ("Container", None)],
-        extended=[("EventID", e["EventID"])] if False else [],
         to_string="System.Diagnostics.EventLogEntry")
 
 
@@ -893,7 +892,7 @@ def get_eventlog(inv: Invocation) -> t.Iterator[t.Any]:
                                 adapted=[("Log", name), ("Entries", len(entries)), ("LogDisplayName", name),
                                          ("MachineName", "."), ("MaximumKilobytes", 20480),
                                          ("OverflowAction", "OverwriteAsNeeded")],
-                                to_string=f"System.Diagnostics.EventLog ('{name}' on '.')" if False else name)
+                                to_string=name)
         return
     name = o.to_string(p.get("LogName"))
     key = next((k for k in logs.logs if k.lower() == name.lower()), None)
@@ -1100,8 +1099,6 @@ def get_command(inv: Invocation) -> t.Iterator[t.Any]:
                  and m.name != "All"] if int(ctype) != 511 else None
     found = engine.catalog.match(names or ["*"], p.get("Module"), types,
                                  visible=lambda c: engine.visible(inv.interp.runspace, c))
-    if p.get("ListImported") is not None or True:
-        pass
     if not found and names:
         for n in names:
             if not has_wildcard(n):

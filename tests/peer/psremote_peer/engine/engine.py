@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import typing as t
 
 from psrpcore.types import PipelineResultTypes
@@ -35,7 +34,6 @@ class Runspace:
         self.configuration = configuration
         self.application_arguments = application_arguments
         self.variables: dict[str, t.Any] = {}
-        self.lock = threading.RLock()
         name = configuration.rsplit("/", 1)[-1]
         self.restricted = name.lower() in RESTRICTED_CONFIGURATIONS
         self.language_mode = "NoLanguage" if self.restricted else "FullLanguage"
@@ -128,26 +126,27 @@ class Engine:
                     raise parser.error("The script is nested too deeply for this endpoint to parse.",
                                        "ScriptTooDeeplyNested") from None
         interp = Interpreter(self, runspace, ctx)
-        if True:  # pipelines of one pool may run at once (max runspaces > 1); variables are shared
-            for idx, st in enumerate(statements):
-                stream: t.Iterator[t.Any] | None = None
-                if idx == 0 and getattr(ctx, "has_input", False):
-                    stream = (o.mark_deserialized(v) for v in ctx.input())
-                for c in st:
-                    streams = Streams(ctx, _merges(c))
-                    args = [Arg(v, None) if n is None else Arg(v, n, True) for n, v in c.parameters]
-                    if c.is_script:
-                        if id(c) not in parsed:
-                            from .discovery import discovery_output
+        # Pipelines of one pool may run at once (max runspaces > 1): they share the variables, and
+        # each has its own frames ($_, $input), so no lock is held while one runs.
+        for idx, st in enumerate(statements):
+            stream: t.Iterator[t.Any] | None = None
+            if idx == 0 and getattr(ctx, "has_input", False):
+                stream = (o.mark_deserialized(v) for v in ctx.input())
+            for c in st:
+                streams = Streams(ctx, _merges(c))
+                args = [Arg(v, None) if n is None else Arg(v, n, True) for n, v in c.parameters]
+                if c.is_script:
+                    if id(c) not in parsed:
+                        from .discovery import discovery_output
 
-                            stream = discovery_output(self, runspace, args)
-                            continue
-                        stream = interp.run_script(parsed[id(c)], args, stream, streams,
-                                                   bool(getattr(c, "use_local_scope", False)))
-                    else:
-                        stream = interp.invoke_command(c.command_text, args, stream, streams)
-                if stream is not None:
-                    yield from stream
+                        stream = discovery_output(self, runspace, args)
+                        continue
+                    stream = interp.run_script(parsed[id(c)], args, stream, streams,
+                                               bool(getattr(c, "use_local_scope", False)))
+                else:
+                    stream = interp.invoke_command(c.command_text, args, stream, streams)
+            if stream is not None:
+                yield from stream
 
     # -- lookups -------------------------------------------------------------------------------------
 

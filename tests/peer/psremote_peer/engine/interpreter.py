@@ -11,7 +11,7 @@ import enum
 import re
 import typing as t
 
-from psrpcore.types import ErrorCategory, PipelineResultTypes, PSDict, PSObject
+from psrpcore.types import ErrorCategory, PSDict, PSObject
 
 from . import objects as o
 from . import parser as ast
@@ -1197,4 +1197,3 @@ _STRING_METHODS: dict[str, t.Callable[..., t.Any]] = {
     "equals": lambda s, x: s == o.to_string(x),
 }
 
-_RESULT_TYPES = PipelineResultTypes

@@ -25,7 +25,6 @@ from psrpcore.types import (
     PSInt,
     PSInt64,
     PSList,
-    PSNoteProperty,
     PSObject,
     PSString,
     PSType,
