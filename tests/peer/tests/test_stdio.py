@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import time
 import uuid
+
+import pytest
 
 import psrpcore
 from psrpcore.types import PSInvocationState, RunspacePoolState
@@ -17,9 +23,9 @@ NIL = "00000000-0000-0000-0000-000000000000"
 
 
 class StdioClient:
-    def __init__(self, *args: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "psremote_peer", "stdio", *args], env=peer_env(),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    def __init__(self, *args: str, argv: list[str] | None = None) -> None:
+        argv = argv or [sys.executable, "-m", "psremote_peer", "stdio", *args]
+        self.proc = subprocess.Popen(argv, env=peer_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self.pool = psrpcore.ClientRunspacePool()
         self.lines: list[str] = []
 
@@ -163,6 +169,72 @@ def test_stdio_survives_garbage_lines():
         c.send_line("this is not xml")
         c.send_line(f"<Frob PSGuid='{uuid.uuid4()}' />")
         c.open()
+        assert c.close() == 0
+    finally:
+        c.proc.kill()
+
+
+def test_stdio_restricted_configuration_refuses_scripts():
+    c = StdioClient("--configuration", "Restricted")
+    try:
+        c.open()
+        events, _ = c.run(lambda ps: ps.add_script("Write-Output 'script'"))
+        assert events[-1].state == PSInvocationState.Failed
+        assert "ScriptsNotAllowed" in str(events[-1].reason.FullyQualifiedErrorId)
+        c.close()
+    finally:
+        c.proc.kill()
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def sshd(tmp_path):
+    """A real OpenSSH server on loopback whose `powershell` subsystem is this endpoint's stdio mode."""
+    if not os.path.exists("/usr/sbin/sshd") or not shutil.which("ssh"):
+        pytest.skip("OpenSSH (openssh-server/openssh-client) is not installed; run tests/peer/setup.sh")
+    for name in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / name)], check=True)
+    (tmp_path / "authorized_keys").write_text((tmp_path / "client_key.pub").read_text())
+    os.makedirs("/run/sshd", exist_ok=True)
+    port = _free_port()
+    env_prefix = " ".join(f"{k}={v}" for k, v in peer_env().items() if k in ("PYTHONPATH", "PSREMOTE_PEER_ENGINE"))
+    (tmp_path / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp_path}/host_key\nPidFile {tmp_path}/sshd.pid\n"
+        f"AuthorizedKeysFile {tmp_path}/authorized_keys\nPubkeyAuthentication yes\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\n"
+        "LogLevel ERROR\n"
+        f"Subsystem powershell /usr/bin/env {env_prefix} {sys.executable} -m psremote_peer stdio\n"
+    )
+    proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(tmp_path / "sshd_config")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert proc.poll() is None, "sshd exited at start"
+            time.sleep(0.05)
+    user = os.environ.get("USER") or "root"
+    yield ["ssh", "-q", "-p", str(port), "-i", str(tmp_path / "client_key"), "-o", "StrictHostKeyChecking=no",
+           "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", f"{user}@127.0.0.1", "-s", "powershell"]
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_stdio_as_sshd_powershell_subsystem(sshd):
+    c = StdioClient(argv=sshd)
+    try:
+        c.open()
+        _, out = c.run(lambda ps: ps.add_command("Write-Output").add_parameter("InputObject", "over ssh"))
+        assert out == ["over ssh"]
         assert c.close() == 0
     finally:
         c.proc.kill()
