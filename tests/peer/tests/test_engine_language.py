@@ -535,3 +535,24 @@ def test_random_token_soup_never_escapes(engine):
         text = " ".join(rng.choice(tokens) for _ in range(rng.randint(1, 12)))
         ctx, failed = run(engine, rs, script(text))
         assert failed is None or isinstance(failed.FullyQualifiedErrorId, str), text
+
+
+def test_service_control_through_the_pipeline(engine, rs):
+    """`Get-Service … | Stop-Service` in one remote pipeline (what chained stubs send)."""
+    ps = pipe(PSCommand("Get-Service").add_parameter("Name", "W32T*"),
+              PSCommand("Start-Service").add_parameter("PassThru", True))
+    ctx, failed = run(engine, rs, ps)
+    assert failed is None and [o.to_string(prop(s, "Status")) for s in ctx.output] == ["Running"]
+    ctx, failed = run(engine, rs, script("'W32Time' | Stop-Service -PassThru | ForEach-Object { $_.Status.ToString() }"))
+    assert ctx.output == ["Stopped"]
+    ctx, failed = run(engine, rs, script("Stop-Service MpsSvc; Start-Service RemoteRegistry; 'done'"))
+    assert ctx.output == ["done"]
+    assert [e.FullyQualifiedErrorId for e in ctx.errors] == [
+        "CouldNotStopService,Microsoft.PowerShell.Commands.StopServiceCommand",
+        "CouldNotStartService,Microsoft.PowerShell.Commands.StartServiceCommand"]
+    # deserialized ServiceControllers sent back as input bind to -InputObject as well
+    [svc] = out(engine, rs, "Get-Service W32Time")
+    o.mark_deserialized(svc)
+    ctx, failed = run(engine, rs, command("Restart-Service", PassThru=True), inputs=[svc])
+    assert failed is None and o.to_string(prop(ctx.output[0], "Status")) == "Running"
+    out(engine, rs, "Stop-Service W32Time")

@@ -624,13 +624,13 @@ SERVICES: list[tuple[str, str, str, str, str, bool]] = [
     ("LanmanServer", "Server", "Running", "Automatic", "Win32ShareProcess", True),
     ("LanmanWorkstation", "Workstation", "Running", "Automatic", "Win32ShareProcess", True),
     ("MpsSvc", "Windows Defender Firewall", "Running", "Automatic", "Win32ShareProcess", False),
-    ("Netlogon", "Netlogon", "Stopped", "Manual", "Win32ShareProcess", False),
-    ("RemoteRegistry", "Remote Registry", "Stopped", "Disabled", "Win32ShareProcess", False),
+    ("Netlogon", "Netlogon", "Stopped", "Manual", "Win32ShareProcess", True),
+    ("RemoteRegistry", "Remote Registry", "Stopped", "Disabled", "Win32ShareProcess", True),
     ("Schedule", "Task Scheduler", "Running", "Automatic", "Win32ShareProcess", False),
     ("Spooler", "Print Spooler", "Running", "Automatic", "Win32OwnProcess, InteractiveProcess", True),
-    ("W32Time", "Windows Time", "Stopped", "Manual", "Win32ShareProcess", False),
+    ("W32Time", "Windows Time", "Stopped", "Manual", "Win32ShareProcess", True),
     ("WinRM", "Windows Remote Management (WS-Management)", "Running", "Automatic", "Win32ShareProcess", True),
-    ("wuauserv", "Windows Update", "Stopped", "Manual", "Win32ShareProcess", False),
+    ("wuauserv", "Windows Update", "Stopped", "Manual", "Win32ShareProcess", True),
     ("WSearch", "Windows Search", "Running", "Automatic", "Win32OwnProcess", True),
 ]
 
@@ -732,6 +732,67 @@ def set_service(inv: Invocation) -> t.Iterator[t.Any]:
             row[2] = o.to_string(p["Status"])
         if p.get("PassThru"):
             yield service_object(row)
+
+
+def _service_targets(inv: Invocation, p: dict[str, t.Any]) -> t.Iterator[list[t.Any]]:
+    """The service rows a Start/Stop/Restart-Service call names: -InputObject (live or
+    deserialized ServiceControllers), -Name (wildcards) or -DisplayName."""
+    table: ServiceTable = inv.interp.engine.services
+    if p.get("InputObject"):
+        for svc in p["InputObject"]:
+            name = o.to_string(o.get_property(svc, "ServiceName") or o.get_property(svc, "Name"))
+            row = table.rows.get(name.lower())
+            if row is None:
+                _service_not_found(inv, name)
+            else:
+                yield row
+        return
+    by_display = p.get("DisplayName") is not None
+    for key in (p.get("DisplayName") if by_display else p.get("Name")) or []:
+        rx = compile_wildcard(key)
+        rows = [r for r in table.all() if rx.match(r[1] if by_display else r[0])]
+        if not rows and not has_wildcard(key):
+            _service_not_found(inv, key, by_display)
+        yield from rows
+
+
+def _service_action(inv: Invocation, verb: str) -> t.Iterator[t.Any]:
+    cls = f"Microsoft.PowerShell.Commands.{verb}ServiceCommand"
+    for _, p in inv.each_input():
+        for row in _service_targets(inv, p):
+            name, display, status, start, _, can_stop = row
+            if not should_process(inv, f"{verb}-Service", f"{display} ({name})"):
+                continue
+            if verb in ("Stop", "Restart") and status == "Running" and not can_stop:
+                inv.write_error(error_record(
+                    f"Service '{display} ({name})' cannot be stopped due to the following error: Cannot stop {name} "
+                    f"service on computer '.'.", f"CouldNotStopService,{cls}", ErrorCategory.CloseError,
+                    exception="ServiceCommandException", target_object=name, activity=f"{verb}-Service"))
+                continue
+            if verb in ("Start", "Restart") and start == "Disabled":
+                inv.write_error(error_record(
+                    f"Service '{display} ({name})' cannot be started due to the following error: Cannot start "
+                    f"service {name} on computer '.'.", f"CouldNotStartService,{cls}", ErrorCategory.OpenError,
+                    exception="ServiceCommandException", target_object=name, activity=f"{verb}-Service"))
+                continue
+            row[2] = "Stopped" if verb == "Stop" else "Running"
+            if p.get("PassThru"):
+                yield service_object(row)
+
+
+@cmdlet("Stop-Service")
+def stop_service(inv: Invocation) -> t.Iterator[t.Any]:
+    return _service_action(inv, "Stop")
+
+
+@cmdlet("Start-Service")
+def start_service(inv: Invocation) -> t.Iterator[t.Any]:
+    return _service_action(inv, "Start")
+
+
+@cmdlet("Restart-Service")
+def restart_service(inv: Invocation) -> t.Iterator[t.Any]:
+    return _service_action(inv, "Restart")
 
 
 # --- processes, hotfixes, events ----------------------------------------------------------------------
