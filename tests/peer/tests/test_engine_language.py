@@ -106,6 +106,9 @@ def prop(obj, name):
     ("foreach ($i in 1..3) { $i * 2 }", [2, 4, 6]),
     ("# a comment\n'after' <# block #>", ["after"]),
     ("$x = 3; $x += 2; $x", [5]),
+    ("(Get-Date -Year 2001 -Month 2 -Day 3).Year", [2001]),
+    ("$d = Get-Date -Year 2020 -Month 1 -Day 2 -Hour 0 -Minute 0 -Second 0; ($d - $d.AddDays(-1)).TotalHours", [24.0]),
+    ("((Get-Date) - (Get-HotFix)[0].InstalledOn).Days -gt 0", [True]),
     # interleaved stages each keep their own $_
     ("1..2 | ForEach-Object { \"a$_\"; \"b$_\" } | ForEach-Object { $_ }", ["a1", "b1", "a2", "b2"]),
     ("1..3 | % { $_ * 10 } | ? { $_ -gt 10 } | % { $_ + 1 }", [21, 31]),

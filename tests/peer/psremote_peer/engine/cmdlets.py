@@ -453,7 +453,7 @@ def get_date(inv: Invocation) -> t.Iterator[t.Any]:
     # A live DateTime: PowerShell adds the DisplayHint NoteProperty (Get-Date's DisplayHintType).
     from psrpcore.types import PSDateTime, PSNoteProperty
 
-    dt = PSDateTime.fromisoformat(d.isoformat())
+    dt = PSDateTime(d)
     dt.PSObject.extended_properties.append(PSNoteProperty(
         "DisplayHint", _enum("Microsoft.PowerShell.Commands.DisplayHintType", hint)))
     yield dt

@@ -965,9 +965,19 @@ class Interpreter:
                 d = dict(left)
                 d.update(right)
                 return d
-            if isinstance(left, datetime.datetime):
-                return left
+            if isinstance(left, datetime.datetime) and isinstance(right, datetime.timedelta):
+                return _as_datetime(left) + right
+            if isinstance(left, datetime.timedelta) and isinstance(right, datetime.timedelta):
+                return _as_timedelta(left) + right
             return _arith(self._num(left, pos), self._num(right, pos), op)
+        if op == "-" and isinstance(left, datetime.datetime):
+            if isinstance(right, datetime.datetime):
+                a, b = _as_datetime(left), _as_datetime(right)
+                if (a.tzinfo is None) != (b.tzinfo is None):
+                    a, b = a.replace(tzinfo=None), b.replace(tzinfo=None)
+                return a - b  # a TimeSpan
+            if isinstance(right, datetime.timedelta):
+                return _as_datetime(left) - right
         if op == "*" and isinstance(left_p, str):
             return left_p * int(self._num(right, pos))
         if op == "*" and isinstance(left, list):
@@ -1057,6 +1067,14 @@ class Interpreter:
             raise runtime_error(f"Cannot compare \"{o.to_string(left)}\" because it is not IComparable.",
                                 "NotIcomparable", ErrorCategory.InvalidOperation)
         raise runtime_error(f"Unsupported operator -{op}.", "UnsupportedOperator")
+
+
+def _as_datetime(d: datetime.datetime) -> datetime.datetime:
+    return datetime.datetime(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond, d.tzinfo)
+
+
+def _as_timedelta(d: datetime.timedelta) -> datetime.timedelta:
+    return datetime.timedelta(days=d.days, seconds=d.seconds, microseconds=d.microseconds)
 
 
 def _takes_pipeline_input(cmd: Command) -> bool:

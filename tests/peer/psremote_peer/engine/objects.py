@@ -203,7 +203,11 @@ def to_wire(value: t.Any) -> t.Any:
     if isinstance(value, str):
         return value
     if isinstance(value, datetime.datetime):
-        return value if isinstance(value, PSDateTime) else PSDateTime.fromisoformat(value.isoformat())
+        return value if isinstance(value, PSDateTime) else PSDateTime(value)
+    if isinstance(value, datetime.timedelta) and not isinstance(value, PSObject):
+        from psrpcore.types import PSDuration
+
+        return PSDuration(days=value.days, seconds=value.seconds, microseconds=value.microseconds)
     if isinstance(value, dict):
         return make_dict(((to_wire(k), to_wire(v)) for k, v in value.items()),
                          ["System.Collections.Hashtable", "System.Object"])
@@ -275,7 +279,8 @@ def _get_property(obj: t.Any, name: str) -> t.Any:
             return found
         if lname == "pstypenames":
             return list(obj.PSObject.type_names)
-        return _MISSING
+        if not isinstance(obj, datetime.datetime):
+            return _MISSING
     if isinstance(obj, str):
         if lname == "length":
             return len(obj)
@@ -285,7 +290,16 @@ def _get_property(obj: t.Any, name: str) -> t.Any:
             "year": obj.year, "month": obj.month, "day": obj.day, "hour": obj.hour,
             "minute": obj.minute, "second": obj.second, "dayofweek": obj.strftime("%A"),
             "dayofyear": obj.timetuple().tm_yday, "date": obj.replace(hour=0, minute=0, second=0, microsecond=0),
+            "millisecond": obj.microsecond // 1000, "ticks": _ticks(obj),
         }
+        return attr.get(lname, _MISSING)
+    if isinstance(obj, datetime.timedelta):
+        total = obj.total_seconds()
+        attr = {"days": obj.days, "hours": obj.seconds // 3600, "minutes": obj.seconds // 60 % 60,
+                "seconds": obj.seconds % 60, "milliseconds": obj.microseconds // 1000,
+                "totaldays": total / 86400, "totalhours": total / 3600, "totalminutes": total / 60,
+                "totalseconds": total, "totalmilliseconds": total * 1000,
+                "ticks": (obj.days * 86_400 + obj.seconds) * 10_000_000 + obj.microseconds * 10}
         return attr.get(lname, _MISSING)
     if isinstance(obj, enum.Enum):
         if lname == "value__":
@@ -294,6 +308,13 @@ def _get_property(obj: t.Any, name: str) -> t.Any:
     if lname == "count":
         return 1
     return _MISSING
+
+
+def _ticks(d: datetime.datetime) -> int:
+    """DateTime.Ticks: 100 ns intervals since 0001-01-01 (wall clock of the value)."""
+    plain_dt = datetime.datetime(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond)
+    delta = plain_dt - datetime.datetime(1, 1, 1)
+    return (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
 
 
 def type_names(obj: t.Any) -> list[str]:
@@ -315,6 +336,8 @@ def type_names(obj: t.Any) -> list[str]:
         return ["System.Double", "System.ValueType", "System.Object"]
     if isinstance(obj, datetime.datetime):
         return ["System.DateTime", "System.ValueType", "System.Object"]
+    if isinstance(obj, datetime.timedelta):
+        return ["System.TimeSpan", "System.ValueType", "System.Object"]
     if isinstance(obj, (dict, PSDict)):
         return ["System.Collections.Hashtable", "System.Object"]
     if isinstance(obj, (list, tuple)):
