@@ -631,3 +631,64 @@ async fn dropping_the_last_handle_closes_the_shell() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_warm_call_is_command_plus_receive() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    s.invoke(Command::new("Get-Date")).await.expect("warm up");
+    let requests = |p: &psremote_test_support::Peer| {
+        p.stats().expect("stats")["requests"].as_u64().unwrap_or(0)
+    };
+    // The pool's opening long poll may still be out; let it come back first.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let before = requests(&peer);
+    for _ in 0..10 {
+        s.invoke(Command::new("Get-Date")).await.expect("call");
+    }
+    let per_call = (requests(&peer) - before) as f64 / 10.0;
+    eprintln!("HTTP requests per warm call: {per_call}");
+    assert!(
+        per_call >= 2.0,
+        "{per_call}: the endpoint did not count the calls"
+    );
+    assert!(
+        per_call <= 2.0,
+        "{per_call} HTTP requests per call (goal: Command + Receive)"
+    );
+    s.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn a_running_pipeline_survives_disconnect_and_reconnect() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    let mut st = s
+        .stream(
+            Command::script("Start-Sleep -Seconds 2; 'done'"),
+            Vec::new(),
+        )
+        .await
+        .expect("start");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    s.disconnect().await.expect("disconnect while running");
+    // The pipeline goes on on the server; its output waits there.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    s.reconnect().await.expect("reconnect");
+    let mut out = Vec::new();
+    while let Some(item) = st.next().await {
+        if let StreamItem::Output(v) = item.expect("item") {
+            out.push(text(&v));
+        }
+    }
+    assert_eq!(out, ["done"]);
+    s.close().await.expect("close");
+}

@@ -48,6 +48,9 @@ struct State {
     loops: HashMap<Option<Uuid>, JoinHandle<()>>,
     inbound: Option<InboundSender>,
     pool_wanted: bool,
+    /// Disconnected: loops finish the poll they have out (its data is delivered, not lost)
+    /// and send no more until Reconnect.
+    disconnected: bool,
 }
 
 /// WS-Man carrier for one RunspacePool.
@@ -126,6 +129,7 @@ impl WsmanTransport {
                 loops: HashMap::new(),
                 inbound: None,
                 pool_wanted: false,
+                disconnected: false,
             })),
             send_lock: tokio::sync::Mutex::new(()),
         })
@@ -182,8 +186,12 @@ async fn receive_loop(
     state: Arc<Mutex<State>>,
 ) {
     let mut retries = 0;
+    let disconnected = || state.lock().map(|s| s.disconnected).unwrap_or(true);
     loop {
         if pipeline.is_none() && !state.lock().map(|s| s.pool_wanted).unwrap_or(false) {
+            return;
+        }
+        if disconnected() {
             return;
         }
         let received = match client.receive(&shell, pipeline).await {
@@ -191,6 +199,9 @@ async fn receive_loop(
                 retries = 0;
                 r
             }
+            // The shell was disconnected while this poll was out: whatever the server says
+            // now is not a failure of the pipeline; Reconnect starts polling again.
+            Err(_) if disconnected() => return,
             Err(e) if matches!(e, ws::Error::Io(_)) && retries < RECEIVE_RETRIES => {
                 retries += 1;
                 tracing::debug!(error = %e, retries, "Receive dropped; polling again");
@@ -341,8 +352,17 @@ impl Transport for WsmanTransport {
     fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
             let shell = self.shell()?;
-            self.stop_loops();
-            self.client.disconnect(&shell, None).await?;
+            // Polls already out are not cut: the server may be answering them with output
+            // it will not send again.
+            if let Ok(mut st) = self.state.lock() {
+                st.disconnected = true;
+            }
+            if let Err(e) = self.client.disconnect(&shell, None).await {
+                if let Ok(mut st) = self.state.lock() {
+                    st.disconnected = false;
+                }
+                return Err(e.into());
+            }
             Ok(())
         })
     }
@@ -356,6 +376,7 @@ impl Transport for WsmanTransport {
                     return Err(Error::InvalidState("transport state poisoned"));
                 };
                 st.inbound = Some(inbound);
+                st.disconnected = false;
                 st.created.keys().copied().collect()
             };
             for pid in running {
