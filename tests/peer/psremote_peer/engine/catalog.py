@@ -295,6 +295,8 @@ _TYPE_NAME_RX = re.compile(r"^[A-Za-z_][\w.`+#\\\[\], =]*$")
 
 def _fix_type(ty: str) -> str:
     ty = ty.strip()
+    if ty.startswith("[") and ty.endswith("]") and "[" not in ty[1:-1]:
+        ty = ty[1:-1]  # a docs typo: "[System.DateTime]"
     return _TYPE_FIXUPS.get(ty, ty)
 
 

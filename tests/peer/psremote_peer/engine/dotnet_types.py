@@ -58,6 +58,13 @@ ENUMS: dict[str, tuple[bool, dict[str, int]]] = {
         "SourceQuench": 11016, "BadDestination": 11018, "DestinationUnreachable": 11040,
         "TimeExceeded": 11041, "BadHeader": 11042, "UnrecognizedNextHeader": 11043, "IcmpError": 11044,
         "DestinationScopeMismatch": 11045}),
+    "Microsoft.Win32.RegistryValueKind": (False, {
+        "None": -1, "Unknown": 0, "String": 1, "ExpandString": 2, "Binary": 3, "DWord": 4, "MultiString": 7,
+        "QWord": 11}),
+    "Microsoft.PowerShell.Commands.BaseCsvWritingCommand+QuoteKind": (False, {
+        "Never": 0, "Always": 1, "AsNeeded": 2}),
+    "Microsoft.PowerShell.Commands.UpdateHelpScope": (False, {"CurrentUser": 0, "AllUsers": 1}),
+    "Newtonsoft.Json.StringEscapeHandling": (False, {"Default": 0, "EscapeNonAscii": 1, "EscapeHtml": 2}),
     "System.Management.Automation.Runspaces.AuthenticationMechanism": (False, {
         "Default": 0, "Basic": 1, "Negotiate": 2, "NegotiateWithImplicitCredential": 3, "Credssp": 4,
         "Digest": 5, "Kerberos": 6}),
