@@ -678,9 +678,12 @@ class Handler(BaseHTTPRequestHandler):
             shell = self.service.shells.get(sid)
         if shell is None or shell.owner != self.user:
             raise soap.shell_not_found(sid)
-        items = "".join(f"<rsp:Command xmlns:rsp=\"{soap.NS_SHELL}\"><rsp:CommandId>{c}</rsp:CommandId></rsp:Command>"
-                        for c in sorted(shell.commands)
-                        if not shell.host.pipeline_done(uuid.UUID(c)))
+        items = "".join(
+            f'<rsp:Command xmlns:rsp="{soap.NS_SHELL}"><rsp:CommandId>{c}</rsp:CommandId>'
+            f"<rsp:CommandLine></rsp:CommandLine><rsp:CommandState>Running</rsp:CommandState></rsp:Command>"
+            for c in sorted(shell.commands)
+            if not shell.host.pipeline_done(uuid.UUID(c))
+        )
         items_xml = f"<w:Items>{items}</w:Items>" if items else ""
         return soap.response(
             req, soap.NS_ENUMERATION + "/EnumerateResponse",
