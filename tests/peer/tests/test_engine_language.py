@@ -559,3 +559,21 @@ def test_service_control_through_the_pipeline(engine, rs):
     ctx, failed = run(engine, rs, command("Restart-Service", PassThru=True), inputs=[svc])
     assert failed is None and o.to_string(prop(ctx.output[0], "Status")) == "Running"
     out(engine, rs, "Stop-Service W32Time")
+
+
+def test_interactive_session_helpers(engine):
+    """What Enter-PSSession needs: the remote `prompt` function and a location that persists."""
+    rs = engine.new_runspace("Microsoft.PowerShell", None)
+    ctx, failed = run(engine, rs, command("prompt"))
+    assert failed is None and ctx.output == ["PS C:\\Users\\psremote\\Documents> "]
+    assert out(engine, rs, "cd ..; (Get-Location).Path") == ["C:\\Users\\psremote"]
+    ctx, _ = run(engine, rs, command("prompt"))
+    assert ctx.output == ["PS C:\\Users\\psremote> "]
+    engine.reset_runspace(rs)
+    assert out(engine, rs, "pwd | ForEach-Object Path") == ["C:\\Users\\psremote\\Documents"]
+    members = out(engine, rs, "Get-Service WinRM | Get-Member")
+    assert members[0].PSObject.type_names[0] == "Microsoft.PowerShell.Commands.MemberDefinition"
+    status = next(m for m in members if prop(m, "Name") == "Status")
+    assert prop(status, "TypeName") == "System.ServiceProcess.ServiceController"
+    assert o.to_string(prop(status, "MemberType")) == "Property"
+    assert prop(status, "Definition") == "ServiceControllerStatus Status {get;set;}"

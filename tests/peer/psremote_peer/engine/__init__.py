@@ -31,6 +31,7 @@ def build_catalog(name: str) -> tuple[Catalog, dict[str, list[str]]]:
     if len(catalog) == 0:
         builtin_facts.load(catalog, version)
     builtin_facts.add_missing_aliases(catalog)
+    builtin_facts.add_session_functions(catalog)
     synthetic.add(catalog)
     if scale:
         synthetic.add_scale(catalog, scale)

@@ -195,7 +195,16 @@ _DEFAULT_ALIASES = {"?": "Where-Object", "where": "Where-Object", "%": "ForEach-
                     "measure": "Measure-Object", "echo": "Write-Output", "write": "Write-Output",
                     "gsv": "Get-Service", "gps": "Get-Process", "ps": "Get-Process", "gcm": "Get-Command",
                     "sleep": "Start-Sleep", "gwmi": "Get-WmiObject", "cls": "Clear-Host", "exsn": "Exit-PSSession",
-                    "gv": "Get-Variable"}
+                    "gv": "Get-Variable", "gm": "Get-Member", "cd": "Set-Location", "pwd": "Get-Location",
+                    "gl": "Get-Location", "sl": "Set-Location", "chdir": "Set-Location"}
+
+
+def add_session_functions(catalog: Catalog) -> None:
+    """Functions every session has outside any module: `prompt` (run by Enter-PSSession)."""
+    if catalog.get("prompt") is None:
+        catalog.add(Command(name="prompt", command_type="Function", module="", module_version="",
+                            default_parameter_set=None, parameter_sets=[ALL_SETS], parameters=[],
+                            output_types=[], supports_common_parameters=False))
 
 
 def add_missing_aliases(catalog: Catalog) -> None:

@@ -1224,5 +1224,107 @@ def get_variable(inv: Invocation) -> t.Iterator[t.Any]:
                                              ("Visibility", "Public"), ("Options", "None")], to_string=k)
 
 
+# --- location, prompt, Get-Member ------------------------------------------------------------------
+
+HOME = "C:\\Users\\psremote\\Documents"  # a remote session starts in the user's Documents
+
+
+def _location(inv: Invocation) -> str:
+    return str(getattr(inv.interp.runspace, "location", HOME))
+
+
+def path_info(path: str) -> PSObject:
+    return o.make_object(["System.Management.Automation.PathInfo", "System.Object"],
+                         adapted=[("Drive", path[:1]), ("Provider", "Microsoft.PowerShell.Core\\FileSystem"),
+                                  ("ProviderPath", path), ("Path", path)], to_string=path)
+
+
+@cmdlet("Get-Location")
+def get_location(inv: Invocation) -> t.Iterator[t.Any]:
+    yield path_info(_location(inv))
+
+
+@cmdlet("Set-Location")
+def set_location(inv: Invocation) -> t.Iterator[t.Any]:
+    """Moves the session's location (kept per runspace pool); paths are not checked against a
+    file system, only resolved: `..`, `\\`, drive-rooted and relative forms."""
+    target = o.to_string(inv.params.get("Path") or inv.params.get("LiteralPath") or "~")
+    here = _location(inv)
+    if target == "~":
+        new = "C:\\Users\\psremote"
+    elif len(target) >= 2 and target[1] == ":":
+        new = target
+    elif target.startswith("\\"):
+        new = here[:2] + target
+    else:
+        new = here.rstrip("\\") + "\\" + target
+    parts: list[str] = []
+    for part in new.replace("/", "\\").split("\\"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if len(parts) > 1:
+                parts.pop()
+            continue
+        parts.append(part)
+    new = "\\".join(parts) if len(parts) > 1 else parts[0] + "\\"
+    inv.interp.runspace.location = new
+    if inv.params.get("PassThru"):
+        yield path_info(new)
+
+
+@cmdlet("prompt")
+def prompt(inv: Invocation) -> t.Iterator[t.Any]:
+    """The default prompt function, which Enter-PSSession runs on the server before each line."""
+    yield f"PS {_location(inv)}> "
+
+
+_MEMBER_DEF = "Microsoft.PowerShell.Commands.MemberDefinition"
+
+
+@cmdlet("Get-Member")
+def get_member(inv: Invocation) -> t.Iterator[t.Any]:
+    """MemberDefinition objects for each distinct type in the input: its properties (adapted as
+    Property, ETS ones as NoteProperty) and the methods every object has."""
+    from .dotnet_types import PROPERTIES
+
+    names = inv.params.get("Name")
+    name_ok = _names_filter(names)
+    seen: set[str] = set()
+    for obj, p in inv.each_input():
+        obj = p.get("InputObject", obj)
+        if obj is None:
+            continue
+        tnames = o.type_names(obj)
+        type_name = tnames[0] if tnames else "System.Object"
+        if type_name in seen:
+            continue
+        seen.add(type_name)
+        declared = dict(PROPERTIES.get(type_name.replace("Deserialized.", "", 1), ()))
+        members: list[tuple[str, str, str]] = []
+        for mname, sig in (("Equals", "bool Equals(System.Object obj)"), ("GetHashCode", "int GetHashCode()"),
+                           ("GetType", "type GetType()"), ("ToString", "string ToString()")):
+            members.append((mname, "Method", sig))
+        meta = getattr(obj, "PSObject", None)
+        adapted = [(q.name, "Property") for q in meta.adapted_properties] if meta else []
+        extended = [(q.name, "NoteProperty") for q in meta.extended_properties] if meta else []
+        if isinstance(obj, dict):
+            extended = [(str(k), "NoteProperty") for k in obj.keys()]
+        for pname, kind in adapted + extended:
+            value = o.get_property(obj, pname)
+            ptype = declared.get(pname) or (o.type_names(value)[0] if value is not None else "System.Object")
+            short = ptype.rsplit(".", 1)[-1]
+            sig = f"{short} {pname} {{get;set;}}" if kind == "Property" else f"{short} {pname}={o.to_string(value)}"
+            members.append((pname, kind, sig))
+        order = {"AliasProperty": 0, "Method": 1, "NoteProperty": 2, "Property": 3, "ScriptProperty": 4}
+        for mname, kind, sig in sorted(members, key=lambda m: (order.get(m[1], 9), m[0].lower())):
+            if not name_ok(mname):
+                continue
+            yield o.make_object([_MEMBER_DEF, "System.Object"], adapted=[
+                ("TypeName", type_name), ("Name", mname),
+                ("MemberType", _enum("System.Management.Automation.PSMemberTypes", kind)),
+                ("Definition", sig)], to_string=sig)
+
+
 def unimplemented(cmd: Command) -> None:
     raise runtime_error(f"{cmd.name} has no behaviour on this endpoint.")

@@ -58,6 +58,11 @@ ENUMS: dict[str, tuple[bool, dict[str, int]]] = {
         "SourceQuench": 11016, "BadDestination": 11018, "DestinationUnreachable": 11040,
         "TimeExceeded": 11041, "BadHeader": 11042, "UnrecognizedNextHeader": 11043, "IcmpError": 11044,
         "DestinationScopeMismatch": 11045}),
+    "System.Management.Automation.PSMemberTypes": (True, {
+        "AliasProperty": 1, "CodeProperty": 2, "Property": 4, "NoteProperty": 8, "ScriptProperty": 16,
+        "Properties": 31, "PropertySet": 32, "Method": 64, "CodeMethod": 128, "ScriptMethod": 256,
+        "Methods": 448, "ParameterizedProperty": 512, "MemberSet": 1024, "Event": 2048, "Dynamic": 4096,
+        "InferredProperty": 8192, "All": 16383}),
     "Microsoft.Win32.RegistryValueKind": (False, {
         "None": -1, "Unknown": 0, "String": 1, "ExpandString": 2, "Binary": 3, "DWord": 4, "MultiString": 7,
         "QWord": 11}),
@@ -139,6 +144,19 @@ PROPERTIES: dict[str, list[tuple[str, str]]] = {
         ("LogName", "System.String"), ("Message", "System.String"), ("ProviderName", "System.String"),
         ("RecordId", "System.Nullable`1[System.Int64]"), ("TimeCreated", "System.Nullable`1[System.DateTime]"),
         ("MachineName", "System.String"),
+    ],
+    "Microsoft.PowerShell.Commands.MemberDefinition": [
+        ("TypeName", "System.String"), ("Name", "System.String"),
+        ("MemberType", "System.Management.Automation.PSMemberTypes"), ("Definition", "System.String"),
+    ],
+    "System.Management.Automation.PathInfo": [
+        ("Drive", "System.Management.Automation.PSDriveInfo"), ("Provider", "System.Management.Automation.ProviderInfo"),
+        ("ProviderPath", "System.String"), ("Path", "System.String"),
+    ],
+    "Microsoft.PowerShell.Commands.GenericMeasureInfo": [
+        ("Count", "System.Int32"), ("Average", "System.Nullable`1[System.Double]"),
+        ("Sum", "System.Nullable`1[System.Double]"), ("Maximum", "System.Nullable`1[System.Double]"),
+        ("Minimum", "System.Nullable`1[System.Double]"), ("Property", "System.String"),
     ],
     "System.Management.Automation.CommandInfo": [
         ("CommandType", "System.Management.Automation.CommandTypes"), ("Name", "System.String"),

@@ -34,6 +34,7 @@ class Runspace:
         self.configuration = configuration
         self.application_arguments = application_arguments
         self.variables: dict[str, t.Any] = {}
+        self.location = "C:\\Users\\psremote\\Documents"  # Get-Location / Set-Location
         name = configuration.rsplit("/", 1)[-1]
         self.restricted = name.lower() in RESTRICTED_CONFIGURATIONS
         self.language_mode = "NoLanguage" if self.restricted else "FullLanguage"
@@ -60,6 +61,7 @@ class Engine:
     def reset_runspace(self, runspace: Runspace) -> None:
         """RESET_RUNSPACE_STATE (MS-PSRP 2.2.2.31): drop the session's variables."""
         runspace.variables.clear()
+        runspace.location = "C:\\Users\\psremote\\Documents"
 
     def invoke(self, runspace: Runspace, pipeline: t.Any, ctx: t.Any) -> None:
         try:
