@@ -1118,7 +1118,8 @@ def command_info(cmd: Command) -> PSObject:
         [f"System.Management.Automation.{kind}", "System.Management.Automation.CommandInfo", "System.Object"],
         adapted=[("HelpUri", cmd.help_uri), ("ResolvedCommandName", cmd.resolved_command_name),
                  ("DisplayName", shown), ("ModuleName", cmd.module),
-                 ("Version", PSVersion(cmd.module_version)), ("Source", cmd.module), ("Definition", definition),
+                 ("Version", PSVersion(cmd.module_version) if cmd.module_version else None),
+                 ("Source", cmd.module), ("Definition", definition),
                  ("DefaultParameterSet", cmd.default_parameter_set), ("Name", cmd.name), ("CommandType", ct),
                  ("OutputType", list(cmd.output_types)), ("Visibility", "Public")],
         to_string=cmd.name)
