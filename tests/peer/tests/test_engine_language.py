@@ -458,6 +458,12 @@ def test_event_logs(engine, rs):
     assert len(entries) == 3 and entries[0].PSObject.type_names[0] == "System.Diagnostics.EventLogEntry"
     assert out(engine, rs, "Get-WinEvent -LogName Application -MaxEvents 2 | Measure-Object | "
                            "Select-Object -ExpandProperty Count") == [2]
+    errors = out(engine, rs, "Get-WinEvent -FilterHashtable @{LogName='System'; Level=2}")
+    assert errors and all(prop(e, "LevelDisplayName") == "Error" for e in errors)
+    assert out(engine, rs, "Get-WinEvent -FilterHashtable @{LogName='System'; Id=7036} -MaxEvents 2 | "
+                           "ForEach-Object Id") == [7036, 7036]
+    assert out(engine, rs, "@(Get-EventLog -LogName System -After (Get-Date -Year 2026 -Month 11 -Day 23 -Hour 7 "
+                           "-Minute 0 -Second 0)).Count") == [8]
     out(engine, rs, "Clear-EventLog -LogName 'Windows PowerShell'")
     assert out(engine, rs, "@(Get-EventLog -LogName 'Windows PowerShell').Count") == [0]
 

@@ -973,6 +973,10 @@ def get_eventlog(inv: Invocation) -> t.Iterator[t.Any]:
             continue
         if p.get("InstanceId") and e["EventID"] not in p["InstanceId"]:
             continue
+        if p.get("After") is not None and e["TimeGenerated"] <= _naive(p["After"]):
+            continue
+        if p.get("Before") is not None and e["TimeGenerated"] >= _naive(p["Before"]):
+            continue
         if newest is not None and n >= int(newest):
             break
         n += 1
@@ -995,6 +999,17 @@ def clear_eventlog(inv: Invocation) -> t.Iterator[t.Any]:
     return iter(())
 
 
+def _as_list(v: t.Any) -> list[t.Any]:
+    return list(v) if o.is_collection(v) else [v]
+
+
+def _naive(v: t.Any) -> datetime.datetime:
+    if isinstance(v, datetime.datetime):
+        d = datetime.datetime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond, v.tzinfo)
+        return d.astimezone().replace(tzinfo=None) if d.tzinfo else d
+    return datetime.datetime.fromisoformat(o.to_string(v))
+
+
 @cmdlet("Get-WinEvent")
 def get_winevent(inv: Invocation) -> t.Iterator[t.Any]:
     p = inv.params
@@ -1012,11 +1027,45 @@ def get_winevent(inv: Invocation) -> t.Iterator[t.Any]:
     max_events = p.get("MaxEvents")
     n = 0
     levels = {"Error": (2, "Error"), "Warning": (3, "Warning"), "Information": (4, "Information")}
+    # -FilterHashtable: LogName, ProviderName, Id, Level, StartTime, EndTime (each key ANDed)
+    filters: list[dict[str, t.Any]] = []
+    for table in p.get("FilterHashtable") or []:
+        if isinstance(table, dict):
+            filters.append({o.to_string(k).lower(): v for k, v in table.items()})
+    if filters:
+        names = [n_ for f in filters for n_ in _as_list(f.get("logname", "*"))]
+
+    def wanted(name: str, e: dict[str, t.Any]) -> bool:
+        if not filters:
+            return True
+        for f in filters:
+            if "logname" in f and not any(compile_wildcard(o.to_string(x)).match(name)
+                                          for x in _as_list(f["logname"])):
+                continue
+            if "providername" in f and not any(compile_wildcard(o.to_string(x)).match(e["Source"])
+                                               for x in _as_list(f["providername"])):
+                continue
+            if "id" in f and e["EventID"] not in [int(o.plain(x)) for x in _as_list(f["id"])]:
+                continue
+            if "level" in f and levels.get(e["EntryType"], (4, ""))[0] not in [int(o.plain(x))
+                                                                              for x in _as_list(f["level"])]:
+                continue
+            if "starttime" in f and e["TimeGenerated"] < _naive(f["starttime"]):
+                continue
+            if "endtime" in f and e["TimeGenerated"] > _naive(f["endtime"]):
+                continue
+            return True
+        return False
+
+    done: set[str] = set()
     for pat in names:
         for name, entries in logs.logs.items():
-            if not compile_wildcard(pat).match(name):
+            if not compile_wildcard(pat).match(name) or name in done:
                 continue
+            done.add(name)
             for e in entries:
+                if not wanted(name, e):
+                    continue
                 if max_events is not None and n >= int(max_events):
                     return
                 n += 1
