@@ -186,6 +186,15 @@ def test_param_block_and_args(engine, rs):
     assert ctx.output == ["b"]
 
 
+def test_script_file_with_help_and_cmdletbinding(engine, rs):
+    """A local .ps1 sent as script text (`psremote invoke -f`): comment help, attributes, param()."""
+    text = ("<#\n.SYNOPSIS\nCollects disks.\n#>\n[CmdletBinding()]\n[OutputType([string])]\n"
+            "param([string]$Drive = 'C:')\n\"drive $Drive\"")
+    assert out(engine, rs, text) == ["drive C:"]
+    ctx, _ = run(engine, rs, script(text, "D:"))
+    assert ctx.output == ["drive D:"]
+
+
 def test_scriptblock_invocation(engine, rs):
     assert out(engine, rs, "& { param($a) $a * 2 } 21") == [42]
     assert out(engine, rs, "$sb = { 'in block' }; & $sb") == ["in block"]

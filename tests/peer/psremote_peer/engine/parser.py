@@ -267,6 +267,14 @@ class Parser:
         start = self.i
         self.skip_separators()
         params = None
+        # script-level attributes ([CmdletBinding()], [OutputType(...)]) may precede param()
+        save = self.i
+        while self.peek() == "[":
+            attr = self.parse_type_literal_text()
+            self.skip_separators()
+            if "(" not in attr or not self.keyword_at("param") and self.peek() != "[":
+                self.i = save
+                break
         if self.keyword_at("param"):
             save = self.i
             self.i += 5
