@@ -112,6 +112,8 @@ def prop(obj, name):
     # interleaved stages each keep their own $_
     ("1..2 | ForEach-Object { \"a$_\"; \"b$_\" } | ForEach-Object { $_ }", ["a1", "b1", "a2", "b2"]),
     ("1..3 | % { $_ * 10 } | ? { $_ -gt 10 } | % { $_ + 1 }", [21, 31]),
+    ("'ab','cd' | ForEach-Object ToUpper", ["AB", "CD"]),
+    ("'a-b' | ForEach-Object -MemberName Replace -ArgumentList '-', '+'", ["a+b"]),
     # ForEach-Object blocks are dot-sourced: their assignments are visible afterwards
     ("$sum = 0; 1..4 | % { $sum += $_ }; $sum", [10]),
     ("& { $inner = 1 }; $inner", [None]),

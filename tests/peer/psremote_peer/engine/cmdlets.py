@@ -249,8 +249,15 @@ def foreach_object(inv: Invocation) -> t.Iterator[t.Any]:
         if obj is None and not inv.expecting_input:
             obj = p.get("InputObject")
         if member is not None:
-            v = o.get_property(obj, o.to_string(member))
-            yield from o.enumerate_value(v)
+            mname = o.to_string(member)
+            if not o.has_property(obj, mname) and isinstance(obj, str):
+                from .interpreter import _STRING_METHODS
+
+                method = _STRING_METHODS.get(mname.lower())
+                if method is not None:  # `'a' | % ToUpper` calls the method
+                    yield method(str.__str__(obj), *list(p.get("ArgumentList") or []))
+                    continue
+            yield from o.enumerate_value(o.get_property(obj, mname))
             continue
         for block in process:
             yield from inv.invoke_block(block, obj)
