@@ -309,3 +309,11 @@ def test_restricted_lists_only_its_commands(engine, restricted):
     listed = [o.get_property(c, "Name") for c in reply[1:]]
     assert "Get-Service" in listed and "Restart-Computer" not in listed
     assert o.get_property(reply[0], "Count") == len(listed)
+
+
+def test_boolean_parameters_refuse_strings(engine, rs):
+    [(_, bound)], _ = binding(engine, rs, command("Set-PSRemoteArray", Enabled=0, Flag=1))
+    assert bound["Enabled"] is False and bound["Flag"] is True
+    failed = failure(engine, rs, command("Set-PSRemoteArray", Enabled="false"))
+    assert failed.FullyQualifiedErrorId.startswith("ParameterArgumentTransformationError,")
+    assert "accept only Boolean values and numbers" in str(failed)

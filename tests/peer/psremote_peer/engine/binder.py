@@ -364,6 +364,12 @@ class Binder:
             items = list(value) if o.is_collection(value) else ([] if value is None else [value])
             return [self._convert(elem, i) for i in items]
         if ty == "System.Management.Automation.SwitchParameter" or ty == "System.Boolean":
+            raw = o.plain(value)
+            if isinstance(raw, str) or (raw is not None and not isinstance(raw, (bool, int, float, decimal.Decimal))):
+                # ArgumentTransformation for [bool]/[switch] takes only booleans and numbers
+                raise _ConversionError(ty, f"{'Boolean' if ty == 'System.Boolean' else 'SwitchParameter'} "
+                                           "parameters accept only Boolean values and numbers, such as $True, "
+                                           "$False, 1 or 0.")
             return o.is_true(value)
         if ty == "System.String":
             if value is None:
