@@ -210,6 +210,15 @@ impl RunspacePool {
         self.fragmenter.set_max_size(size);
     }
 
+    /// Sets the payload limit from a WS-Man MaxEnvelopeSize (bytes) and the size of the
+    /// envelope around the payload ([`DEFAULT_ENVELOPE_OVERHEAD`] when unknown).
+    pub fn set_max_envelope_size(&mut self, max_envelope_size: usize, envelope_overhead: usize) {
+        self.set_max_fragment_size(max_payload_for_envelope(
+            max_envelope_size,
+            envelope_overhead,
+        ));
+    }
+
     pub fn max_fragment_size(&self) -> usize {
         self.fragmenter.max_size()
     }

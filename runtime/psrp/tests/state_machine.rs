@@ -672,3 +672,34 @@ fn corrupt_bytes_are_typed_errors() {
     ));
     assert_eq!(pool.state(), RunspacePoolState::Opened);
 }
+
+#[test]
+fn envelope_size_sets_the_fragment_limit() {
+    let (mut pool, mut server) = opened(ProtocolVersion::V2_3, 32 * 1024);
+    // pypsrp's numbers for MaxEnvelopeSize 32768 (test_psrp_small_msg_size).
+    pool.set_max_envelope_size(32768, 1666);
+    assert_eq!(pool.max_fragment_size(), 23326);
+    let big = "x".repeat(60_000);
+    let pid = pool.create_pipeline(
+        Command::script(big.clone()).into(),
+        PipelineOptions::default(),
+    );
+    let Ok(pid) = pid else { panic!() };
+    let mut sizes = Vec::new();
+    let mut d = Defragmenter::default();
+    let mut msgs = Vec::new();
+    while let Some(p) = pool.data_to_send_for(Some(pid)) {
+        sizes.push(p.data.len());
+        assert_eq!(d.push_bytes(&p.data, &mut msgs), Ok(()));
+    }
+    assert!(sizes.len() >= 3, "{sizes:?}");
+    assert!(sizes.iter().all(|&s| s <= 23326));
+    assert_eq!(sizes[0], 23326);
+    assert_eq!(msgs.len(), 1);
+    let m = Message::decode(&msgs[0]).unwrap_or_else(|e| panic!("{e}"));
+    let Ok(MessageData::CreatePipeline(c)) = MessageData::decode(&m, &Limits::DEFAULT) else {
+        panic!()
+    };
+    assert_eq!(c.power_shell.commands[0].name, big);
+    let _ = &mut server;
+}
