@@ -22,6 +22,7 @@ impl Pool {
         info: &ConnectionInfo,
         interactive_host: bool,
         max_fragment_size: Option<usize>,
+        runspace_pool_id: Option<Uuid>,
     ) -> Result<Pool> {
         // MS-PSRP 2.2.3.14: with no UI the server answers prompts itself (with the
         // non-interactive error); with one it calls back through PIPELINE_HOST_CALL.
@@ -44,6 +45,9 @@ impl Pool {
         };
         if let Some(max) = max_fragment_size {
             options.max_fragment_size = max;
+        }
+        if let Some(id) = runspace_pool_id {
+            options.runspace_pool_id = id;
         }
         Ok(Pool {
             inner: psrp::RunspacePool::new(options),
@@ -80,6 +84,16 @@ impl Pool {
 
     pub(crate) fn next_event(&mut self) -> Option<Event> {
         self.inner.next_event()
+    }
+
+    /// CONNECT_RUNSPACEPOOL (with SESSION_CAPABILITY) fragments, for the Connect's connectXml.
+    pub(crate) fn connect(&mut self) -> Result<Vec<u8>> {
+        self.inner.connect()?;
+        let mut bytes = Vec::new();
+        while let Some(p) = self.inner.data_to_send() {
+            bytes.extend_from_slice(&p.data);
+        }
+        Ok(bytes)
     }
 
     pub(crate) fn create_pipeline(&mut self, ps: PowerShell, has_input: bool) -> Result<Uuid> {

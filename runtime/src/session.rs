@@ -196,6 +196,57 @@ impl Session {
         r
     }
 
+    /// Attaches to a RunspacePool another client disconnected (Connect-PSSession /
+    /// Receive-PSSession; MS-PSRP 3.1.4.10 CONNECT_RUNSPACEPOOL over WS-Man Connect).
+    /// `shell_id` is the shell's id as the server lists it (the pool id).
+    pub async fn attach(
+        info: ConnectionInfo,
+        shell_id: &str,
+        options: SessionOptions,
+    ) -> Result<Session> {
+        info.validate()?;
+        let Target::Wsman { .. } = &info.target else {
+            return Err(Error::Unsupported(
+                "attaching to a disconnected pool over this transport",
+            ));
+        };
+        let runspace_pool_id = Uuid::parse_str(shell_id)
+            .map_err(|e| Error::Config(format!("not a shell id: {shell_id}: {e}")))?;
+        let open_timeout = info.open_timeout;
+        let computer = info.computer_name.clone();
+        let transport: SharedTransport = Arc::new(WsmanTransport::new(&info)?);
+        let attach = async {
+            transport.prepare().await?;
+            let mut pool = Pool::new(
+                &info,
+                options.host.is_interactive(),
+                transport.max_fragment_size(),
+                Some(runspace_pool_id),
+            )?;
+            let (in_tx, in_rx) = mpsc::channel::<Inbound>(16);
+            let connect = pool.connect()?;
+            transport.want_pool_receive(true);
+            let reply = transport.attach(shell_id, connect, in_tx.clone()).await?;
+            pool.receive(&reply)?;
+            Session::finish_open(
+                transport.clone(),
+                pool,
+                in_tx,
+                in_rx,
+                info.clone(),
+                options.clone(),
+            )
+            .await
+        };
+        match tokio::time::timeout(open_timeout, attach).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout {
+                what: format!("connecting to the runspace pool on {computer}"),
+                after: open_timeout,
+            }),
+        }
+    }
+
     async fn open(
         transport: SharedTransport,
         info: ConnectionInfo,
@@ -206,39 +257,39 @@ impl Session {
             &info,
             options.host.is_interactive(),
             transport.max_fragment_size(),
+            None,
         )?;
-        let (in_tx, mut in_rx) = mpsc::channel::<Inbound>(16);
+        let (in_tx, in_rx) = mpsc::channel::<Inbound>(16);
         let opening = pool.open()?;
         let runspace_pool_id = pool.id();
         transport.want_pool_receive(true);
         transport
             .open(runspace_pool_id, opening, in_tx.clone())
             .await?;
+        Session::finish_open(transport, pool, in_tx, in_rx, info, options).await
+    }
+
+    /// Reads until the pool is Opened and starts the driver.
+    async fn finish_open(
+        transport: SharedTransport,
+        mut pool: Pool,
+        in_tx: InboundSender,
+        mut in_rx: mpsc::Receiver<Inbound>,
+        info: ConnectionInfo,
+        options: SessionOptions,
+    ) -> Result<Session> {
+        let runspace_pool_id = pool.id();
 
         // Read until the pool is Opened (SESSION_CAPABILITY, APPLICATION_PRIVATE_DATA,
-        // RUNSPACEPOOL_STATE: MS-PSRP 3.1.4.1), sending what the pool asks on the way.
+        // RUNSPACEPOOL_STATE: MS-PSRP 3.1.4.1; RUNSPACEPOOL_INIT_DATA when connecting),
+        // sending what the pool asks on the way.
         let mut private_data = None;
         let sender = Sender::spawn(transport.clone(), in_tx.clone());
         loop {
             for p in pool.drain_sends() {
                 sender.send(p);
             }
-            let Some(inb) = in_rx.recv().await else {
-                return Err(Error::Closed);
-            };
-            match inb {
-                Inbound::Data { bytes, resume, .. } => {
-                    pool.receive(&bytes)?;
-                    if let Some(r) = resume {
-                        let _ = r.send(());
-                    }
-                }
-                Inbound::PipelineDone(_) => {}
-                Inbound::Failed(e) | Inbound::SendFailed { error: e, .. } => {
-                    let _ = transport.close().await;
-                    return Err(e);
-                }
-            }
+            // Events first: a Connect reply may already have opened the pool.
             let mut opened = false;
             while let Some(ev) = pool.next_event() {
                 match ev {
@@ -256,6 +307,22 @@ impl Session {
             }
             if opened {
                 break;
+            }
+            let Some(inb) = in_rx.recv().await else {
+                return Err(Error::Closed);
+            };
+            match inb {
+                Inbound::Data { bytes, resume, .. } => {
+                    pool.receive(&bytes)?;
+                    if let Some(r) = resume {
+                        let _ = r.send(());
+                    }
+                }
+                Inbound::PipelineDone(_) => {}
+                Inbound::Failed(e) | Inbound::SendFailed { error: e, .. } => {
+                    let _ = transport.close().await;
+                    return Err(e);
+                }
             }
         }
         transport.want_pool_receive(false);
@@ -299,6 +366,11 @@ impl Session {
     /// The settings this session was opened with.
     pub fn connection_info(&self) -> &ConnectionInfo {
         &self.inner.info
+    }
+
+    /// The server's id for this pool (the WS-Man ShellId; what [`Session::attach`] takes).
+    pub fn shell_id(&self) -> Option<String> {
+        self.inner.transport.shell_id()
     }
 
     /// The RunspacePool id (RunspaceId on tagged output; the ShellId over WS-Man).

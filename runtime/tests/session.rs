@@ -692,3 +692,30 @@ async fn a_running_pipeline_survives_disconnect_and_reconnect() {
     assert_eq!(out, ["done"]);
     s.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn another_client_attaches_to_a_disconnected_pool() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    // Short long polls: the endpoint (unlike WinRM) does not end a client's outstanding
+    // Receive at Disconnect, so A's opening poll must be back before B takes over.
+    let a = Session::connect(common::info(&peer).operation_timeout(Duration::from_secs(1)))
+        .await
+        .expect("connect");
+    a.invoke(Command::script("$owner = 'client A'"))
+        .await
+        .expect("set");
+    let shell_id = a.shell_id().expect("shell id");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    a.disconnect().await.expect("disconnect");
+    // A second client (Connect-PSSession): CONNECT_RUNSPACEPOOL over WS-Man Connect.
+    let b = Session::attach(common::info(&peer), &shell_id, SessionOptions::default())
+        .await
+        .expect("attach");
+    assert_eq!(b.runspace_pool_id(), a.runspace_pool_id());
+    let out = b.invoke(Command::script("$owner")).await.expect("state");
+    assert_eq!(out.iter().map(text).collect::<Vec<_>>(), ["client A"]);
+    b.close().await.expect("close");
+    assert_eq!(peer.stats().expect("stats")["shells_open"], 0);
+}

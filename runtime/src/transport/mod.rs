@@ -83,6 +83,24 @@ pub trait Transport: Send + Sync + 'static {
     /// Carriers that always read (out-of-process) ignore it.
     fn want_pool_receive(&self, on: bool);
 
+    /// Attaches to a pool another client disconnected (WS-Man Connect with the
+    /// CONNECT_RUNSPACEPOOL fragments); returns the server's reply fragments and starts
+    /// delivering to `inbound`.
+    fn attach(
+        &self,
+        shell_id: &str,
+        connect: Vec<u8>,
+        inbound: InboundSender,
+    ) -> BoxFuture<'_, Result<Vec<u8>, Error>> {
+        let _ = (shell_id, connect, inbound);
+        Box::pin(async { Err(Error::Unsupported("attaching to a disconnected pool")) })
+    }
+
+    /// The server's id for the pool (the WS-Man ShellId), once open.
+    fn shell_id(&self) -> Option<String> {
+        None
+    }
+
     /// Disconnects the shell, leaving it running on the server (WS-Man only).
     fn disconnect(&self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async { Err(Error::Unsupported("disconnect on this transport")) })

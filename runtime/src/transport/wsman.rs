@@ -340,6 +340,39 @@ impl Transport for WsmanTransport {
         Box::pin(async { Ok(()) })
     }
 
+    fn attach(
+        &self,
+        shell_id: &str,
+        connect: Vec<u8>,
+        inbound: InboundSender,
+    ) -> BoxFuture<'_, Result<Vec<u8>, Error>> {
+        let shell_id = shell_id.to_string();
+        Box::pin(async move {
+            let reply = self
+                .client
+                .connect(&self.resource_uri, &shell_id, &connect, Some("2.3"))
+                .await
+                .map_err(|e| reachability(&self.computer_name, e))?;
+            if let Ok(mut st) = self.state.lock() {
+                st.shell = Some(ws::Shell {
+                    shell_id,
+                    resource_uri: self.resource_uri.clone(),
+                    ..Default::default()
+                });
+                st.inbound = Some(inbound);
+            }
+            self.start_loop(None);
+            Ok(reply)
+        })
+    }
+
+    fn shell_id(&self) -> Option<String> {
+        self.state
+            .lock()
+            .ok()
+            .and_then(|s| s.shell.as_ref().map(|sh| sh.shell_id.clone()))
+    }
+
     fn want_pool_receive(&self, on: bool) {
         if let Ok(mut st) = self.state.lock() {
             st.pool_wanted = on;
