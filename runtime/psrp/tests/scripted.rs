@@ -167,14 +167,19 @@ fn replay(name: &str) -> Option<Run> {
         for b in blobs(&ex.request) {
             let mut msgs = Vec::new();
             recorded_client.push_bytes(&b.data, &mut msgs).ok()?;
+            let stream = if b.stream_name.as_deref() == Some("pr") {
+                StreamKind::PromptResponse
+            } else {
+                StreamKind::Default
+            };
             for m in msgs {
                 let m = Message::decode(&m).ok()?;
                 let d = MessageData::decode(&m, &Limits::DEFAULT).ok()?;
-                recorded.push((m, d));
+                recorded.push((m, d, stream));
             }
         }
         let mut touched = Vec::new();
-        for (m, d) in &recorded {
+        for (m, d, _) in &recorded {
             let rpid = m.rpid;
             let pid = m.pid;
             touched.push(rpid);
@@ -279,33 +284,12 @@ fn replay(name: &str) -> Option<Run> {
             let mut defrag = Defragmenter::default();
             while let Some(p) = pool.data_to_send() {
                 assert!(p.data.len() <= pool.max_fragment_size());
-                let is_response = matches!(
-                    MessageData::decode(
-                        &Message::decode(&p.data[21..]).unwrap_or_else(|_| Message {
-                            destination: psremote_psrp::Destination::Server,
-                            message_type: psremote_psrp::MessageType::Unknown(0),
-                            rpid,
-                            pid: Uuid::nil(),
-                            data: Vec::new()
-                        }),
-                        &Limits::DEFAULT
-                    ),
-                    Ok(MessageData::PipelineHostResponse(_))
-                        | Ok(MessageData::RunspacePoolHostResponse(_))
-                );
-                assert_eq!(
-                    p.stream,
-                    if is_response {
-                        StreamKind::PromptResponse
-                    } else {
-                        StreamKind::Default
-                    }
-                );
                 let mut out = Vec::new();
                 defrag.push_bytes(&p.data, &mut out).ok()?;
                 for m in out {
                     let m = Message::decode(&m).ok()?;
-                    mine.push((m.clone(), MessageData::decode(&m, &Limits::DEFAULT).ok()?));
+                    let d = MessageData::decode(&m, &Limits::DEFAULT).ok()?;
+                    mine.push((m, d, p.stream));
                 }
             }
         }
@@ -316,7 +300,13 @@ fn replay(name: &str) -> Option<Run> {
                 recorded.len()
             ));
         }
-        for ((mm, md), (rm, rd)) in mine.iter().zip(&recorded) {
+        for ((mm, md, ms), (rm, rd, rs)) in mine.iter().zip(&recorded) {
+            if ms != rs {
+                run.mismatches.push(format!(
+                    "#{i}: {:?} sent on {ms:?}, recorded on {rs:?}",
+                    mm.message_type
+                ));
+            }
             if (mm.message_type, mm.rpid, mm.pid) != (rm.message_type, rm.rpid, rm.pid) {
                 run.mismatches
                     .push(format!("#{i}: header {mm:?} vs recorded {rm:?}"));
