@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections.abc
 import datetime
+import math
 import decimal
 import enum
 import re
@@ -719,8 +720,11 @@ class Interpreter:
             for k in values:
                 if k.lower() == name.lower():
                     return o.enum_value(full, values, k)
-        if full == "System.Int32" and name.lower() in ("maxvalue", "minvalue"):
-            return 2**31 - 1 if name.lower() == "maxvalue" else -(2**31)
+        from .binder import _NUMERIC
+
+        if full in _NUMERIC and name.lower() in ("maxvalue", "minvalue") and _NUMERIC[full][1] is not None:
+            _, lo, hi = _NUMERIC[full]
+            return hi if name.lower() == "maxvalue" else lo
         if full == "System.DateTime" and name.lower() == "now":
             return datetime.datetime.now()
         raise runtime_error(f"Unable to find type [{tname}].", "TypeNotFound", ErrorCategory.InvalidOperation)
@@ -1145,7 +1149,9 @@ def _arith(a: t.Any, b: t.Any, op: str) -> t.Any:
     if op == "*":
         return a * b
     if op == "%":
-        return a % b
+        if isinstance(a, int) and isinstance(b, int):
+            return a - b * int(a / b) if abs(a) < 2**52 else int(decimal.Decimal(a) % decimal.Decimal(b))
+        return math.fmod(a, b) if isinstance(a, float) or isinstance(b, float) else a % b  # .NET: sign of a
     if isinstance(a, int) and isinstance(b, int) and a % b == 0:
         return a // b
     return a / b

@@ -199,7 +199,10 @@ def to_wire(value: t.Any) -> t.Any:
     if isinstance(value, float):
         return PSDouble(value)  # PowerShell's [double]; psrpcore would pick Single for float
     if isinstance(value, int):
-        return PSInt(value) if -(2**31) <= value < 2**31 else PSInt64(value)
+        if -(2**31) <= value < 2**31:
+            return PSInt(value)
+        # beyond Int64 PowerShell's arithmetic has already gone to Double
+        return PSInt64(value) if -(2**63) <= value < 2**63 else PSDouble(float(value))
     if isinstance(value, str):
         return value
     if isinstance(value, datetime.datetime):
