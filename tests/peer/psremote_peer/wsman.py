@@ -131,15 +131,17 @@ class Service:
         while True:
             time.sleep(0.2)
             limit = self.knobs.expire_shell
-            if not limit:
-                continue
             now = time.monotonic()
             with self.shells_lock:
-                expired = [s for s in self.shells.values() if now - s.last_used > limit]
+                # expire-shell for every shell; a disconnected one also after the IdleTimeOut its
+                # Disconnect asked for (MS-WSMV 3.1.4.15), as WinRM does.
+                expired = [s for s in self.shells.values()
+                           if (limit and now - s.last_used > limit)
+                           or (s.state == "Disconnected" and now - s.last_used > s.idle_timeout)]
                 for s in expired:
                     del self.shells[s.shell_id]
             for s in expired:
-                log.info("shell %s expired after %.1fs idle", s.shell_id, limit)
+                log.info("shell %s expired after %.1fs idle", s.shell_id, now - s.last_used)
                 s.host.close()
 
     def stats_json(self) -> dict:
@@ -635,6 +637,14 @@ class Handler(BaseHTTPRequestHandler):
         """A new client takes over a disconnected shell (MS-PSRP 3.1.4.? CONNECT_RUNSPACEPOOL)."""
         shell = self._shell(req)
         body = soap.find(req.body, soap.NS_SHELL, "Connect")
+        cid = (body.get("CommandId") or "").upper() if body is not None else ""
+        if cid:
+            # Reconnecting to a running command: its output stays queued and comes by Receive.
+            if cid not in shell.commands:
+                raise soap.command_not_found()
+            if shell.state != "Connected":
+                raise _disconnected_fault(shell.shell_id)
+            return soap.response(req, soap.NS_SHELL + "/ConnectResponse", "<rsp:ConnectResponse/>")
         cx = soap.find(body, soap.NS_PWSH, "connectXml")
         if cx is None:
             raise soap.schema_fault("The Connect request has no connectXml.")

@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime
 import typing as t
 
-from psrpcore.types import ErrorCategory, HostMethodIdentifier
-
 from psremote_peer.contract import PipelineFailed
 from psremote_peer.runspace import error_record
+from psrpcore.types import ErrorCategory, HostMethodIdentifier
 
 
 class Runspace:

@@ -6,13 +6,12 @@ import os
 
 import pytest
 import requests
+from conftest import PASSWORD, USER
+from helpers import RecordingProxy
 from pypsrp.exceptions import AuthenticationError, WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 from spnego.exceptions import SpnegoError
-
-from conftest import PASSWORD, USER
-from helpers import RecordingProxy
 
 
 def run_echo(wsman: WSMan, text: str = "hello", configuration: str = "Microsoft.PowerShell") -> list:

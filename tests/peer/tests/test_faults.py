@@ -7,11 +7,10 @@ import urllib.error
 
 import pytest
 import requests
-from pypsrp.exceptions import WSManFaultError
-from pypsrp.powershell import PowerShell, RunspacePool
-
 from conftest import Peer
 from helpers import PS_URI, RECEIVE, create_shell, envelope, post_basic
+from pypsrp.exceptions import WSManFaultError
+from pypsrp.powershell import PowerShell, RunspacePool
 
 
 def echo(pool, value="v"):

@@ -6,12 +6,11 @@ import threading
 import time
 
 import pytest
+from conftest import REAL_ENGINE
 from pypsrp.complex_objects import PSInvocationState
 from pypsrp.exceptions import WSManFaultError
 from pypsrp.host import PSHost, PSHostUserInterface
 from pypsrp.powershell import PowerShell, RunspacePool
-
-from conftest import REAL_ENGINE
 
 needs_engine = pytest.mark.skipif(not REAL_ENGINE, reason="needs psremote_peer.engine (the catalog)")
 

@@ -12,12 +12,10 @@ import sys
 import time
 import uuid
 
-import pytest
-
 import psrpcore
-from psrpcore.types import PSInvocationState, RunspacePoolState
-
+import pytest
 from conftest import peer_env
+from psrpcore.types import PSInvocationState, RunspacePoolState
 
 NIL = "00000000-0000-0000-0000-000000000000"
 

@@ -15,10 +15,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
-from pypsrp.powershell import PowerShell, RunspacePool
-
 from conftest import PEER_DIR
 from helpers import RecordingProxy
+from pypsrp.powershell import PowerShell, RunspacePool
 
 SHARED = os.environ.get("PSREMOTE_SHARED") or os.path.join(PEER_DIR, "..", "..", "..", "shared")
 FIXTURES = os.path.join(SHARED, "fixtures", "windows-wsman")

@@ -9,11 +9,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import requests
+from helpers import NS, PS_URI, envelope, post_basic
+from helpers import create_shell as _create_shell
 from pypsrp.exceptions import WSManFaultError
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
-
-from helpers import NS, PS_URI, create_shell as _create_shell, envelope, post_basic
 
 SHELL_URI = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
 CONFIG_URI = "http://schemas.microsoft.com/wbem/wsman/1/config"
@@ -263,3 +263,37 @@ def test_listen_count_serves_many_ports():
         assert p.stats()["shells_created"] == 3  # one process behind all ports
     finally:
         p.stop()
+
+
+def test_reconnect_to_a_running_command_from_a_new_client(peer):
+    w = peer.wsman("ntlm")
+    pool = RunspacePool(w)
+    pool.open()
+    ps = PowerShell(pool)
+    ps.add_cmdlet("Start-Sleep").add_parameter("Seconds", 1)
+    ps.add_statement()
+    ps.add_cmdlet("Write-Output").add_parameter("InputObject", "after the nap")
+    ps.begin_invoke()
+    pool.disconnect()
+    w2 = peer.wsman("ntlm")
+    p2 = [p for p in RunspacePool.get_runspace_pools(w2) if p.id.upper() == pool.id.upper()][0]
+    p2.connect()
+    pipelines = p2.create_disconnected_power_shells()
+    assert [p.id.upper() for p in pipelines] == [ps.id.upper()]
+    assert pipelines[0].connect() == ["after the nap"]
+    p2.close()
+
+
+def test_disconnected_shell_expires_after_its_idle_timeout(open_peer):
+    url = f"http://127.0.0.1:{open_peer.port}/wsman"
+    s = requests.Session()
+    sid = _create_shell(url, s)
+    shell_op = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+    body = "<rsp:Disconnect><rsp:IdleTimeOut>PT1.000S</rsp:IdleTimeOut></rsp:Disconnect>"
+    assert post_basic(url, envelope(shell_op + "Disconnect", PS_URI, body, {"ShellId": sid}), session=s).ok
+    import time
+
+    time.sleep(1.8)
+    r = post_basic(url, envelope(shell_op + "Reconnect", PS_URI, "", {"ShellId": sid}), session=s)
+    assert r.status_code == 500
+    assert fault_code(r) == 2150858843
