@@ -3,6 +3,7 @@ objects lazily; objects carry the type names and properties Windows serializes f
 
 from __future__ import annotations
 
+import collections
 import datetime
 import decimal
 import os
@@ -344,9 +345,12 @@ def select_object(inv: Invocation) -> t.Iterator[t.Any]:
                 yield shaped
 
     if last is not None:
-        buf = list(stream())
-        buf = buf[int(skip):] if skip else buf
-        yield from buf[len(buf) - int(last):] if int(last) else []
+        # keep only the last N (and what -Skip drops from the front), not the whole input
+        keep = collections.deque(maxlen=int(last)) if int(last) else None
+        for i, item in enumerate(stream()):
+            if i >= int(skip) and keep is not None:
+                keep.append(item)
+        yield from keep or []
         return
     n = 0
     skipped = 0
@@ -406,33 +410,40 @@ def sort_object(inv: Invocation) -> t.Iterator[t.Any]:
 
 @cmdlet("Measure-Object")
 def measure_object(inv: Invocation) -> t.Iterator[t.Any]:
+    """Streams its input (nothing is kept but the running totals), like MeasureObjectCommand."""
     p = inv.params
     props = p.get("Property") or [None]
     props = props if isinstance(props, list) else [props]
-    items = list(inv.input()) if inv.expecting_input else list(o.enumerate_value(p.get("InputObject")))
-    for prop in props:
-        values = []
-        count = 0
-        for obj in items:
-            v = obj if prop is None else o.get_property(obj, o.to_string(prop))
+    items = inv.input() if inv.expecting_input else o.enumerate_value(p.get("InputObject"))
+    stats = [{"count": 0, "sum": 0.0, "n": 0, "max": None, "min": None} for _ in props]
+    for obj in items:
+        for prop, st in zip(props, stats):
             if prop is not None and not o.has_property(obj, o.to_string(prop)):
                 continue
-            count += 1
+            v = obj if prop is None else o.get_property(obj, o.to_string(prop))
+            st["count"] += 1
             n = o.plain(v)
-            if isinstance(n, (int, float, decimal.Decimal)) and not isinstance(n, bool):
-                values.append(float(n))
-            elif isinstance(n, str):
+            if isinstance(n, str):
                 try:
-                    values.append(float(n))
+                    n = float(n)
                 except ValueError:
-                    pass
-        def opt(flag: str, fn: t.Callable[[list[float]], float]) -> float | None:
-            return fn(values) if p.get(flag) and values else None
+                    continue
+            if isinstance(n, (int, float, decimal.Decimal)) and not isinstance(n, bool):
+                f = float(n)
+                st["sum"] += f
+                st["n"] += 1
+                st["max"] = f if st["max"] is None else max(st["max"], f)
+                st["min"] = f if st["min"] is None else min(st["min"], f)
+    for prop, st in zip(props, stats):
+        def opt(flag: str, value: t.Any) -> t.Any:
+            return value if p.get(flag) and st["n"] else None
+
         yield o.make_object(
             ["Microsoft.PowerShell.Commands.GenericMeasureInfo", "Microsoft.PowerShell.Commands.MeasureInfo",
              "System.Object"],
-            adapted=[("Count", count), ("Average", opt("Average", lambda v: sum(v) / len(v))),
-                     ("Sum", opt("Sum", sum)), ("Maximum", opt("Maximum", max)), ("Minimum", opt("Minimum", min)),
+            adapted=[("Count", st["count"]), ("Average", opt("Average", st["sum"] / max(st["n"], 1))),
+                     ("Sum", opt("Sum", st["sum"])), ("Maximum", opt("Maximum", st["max"])),
+                     ("Minimum", opt("Minimum", st["min"])),
                      ("Property", None if prop is None else o.to_string(prop))],
             to_string="Microsoft.PowerShell.Commands.GenericMeasureInfo")
 
