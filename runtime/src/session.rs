@@ -112,10 +112,11 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // Best effort: close the pool (WS-Man Delete) if nobody did.
-        let open = !matches!(
+        // Best effort: close the pool (WS-Man Delete) if nobody did. A Disconnected pool is
+        // left alone: it was disconnected to be picked up again (here or by `attach`).
+        let open = matches!(
             *self.state.borrow(),
-            SessionState::Closed | SessionState::Broken(_)
+            SessionState::Opened | SessionState::Opening
         );
         if open {
             let t = self.transport.clone();

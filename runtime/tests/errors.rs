@@ -181,3 +181,36 @@ async fn https_with_the_endpoint_ca_runs_a_session() {
         "{e:?}"
     );
 }
+
+#[tokio::test]
+async fn bad_fragments_fail_the_call_typed_and_fast() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    for knob in ["corrupt-fragment", "truncate-fragment", "oversize-fragment"] {
+        let s = Session::connect(common::info(&peer))
+            .await
+            .expect("connect");
+        common::set_faults(&peer, &format!(r#"["{knob}=1"]"#));
+        let t0 = Instant::now();
+        let r = tokio::time::timeout(
+            Duration::from_secs(30),
+            s.invoke(Command::new("Get-Service")),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{knob}: hung"));
+        let e = r.expect_err(knob);
+        assert!(
+            matches!(e, Error::Protocol(_) | Error::RunspacePoolBroken { .. }),
+            "{knob}: {e:?}"
+        );
+        one_line(&e);
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "{knob}: {:?}",
+            t0.elapsed()
+        );
+        common::set_faults(&peer, "[]");
+        let _ = s.close().await;
+    }
+}

@@ -719,3 +719,21 @@ async fn another_client_attaches_to_a_disconnected_pool() {
     b.close().await.expect("close");
     assert_eq!(peer.stats().expect("stats")["shells_open"], 0);
 }
+
+#[tokio::test]
+async fn dropping_a_disconnected_session_keeps_its_shell() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    s.disconnect().await.expect("disconnect");
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        peer.stats().expect("stats")["shells_open"],
+        1,
+        "kept for a later attach"
+    );
+}
