@@ -750,6 +750,15 @@ async fn kerberos_and_spnego_kerberos_over_http_and_https() {
         ep.tls.disable_channel_binding = https;
         let client = WsmanClient::new(ep).expect("client");
         assert_eq!(client.encrypts(), !https);
+        if let Err(e) = client.identify(true).await {
+            let text = e.to_string();
+            assert!(
+                !text.contains("pa-pac"),
+                "the endpoint's KDC issued a ticket without pre-authentication; it must require \
+                 it (kadmin: addprinc +requires_preauth), as Active Directory does: {text}"
+            );
+            panic!("Kerberos authentication failed: {e:?}");
+        }
         full_round(&client, &peer).await;
     }
 }
