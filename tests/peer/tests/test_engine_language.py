@@ -598,3 +598,19 @@ def test_interactive_session_helpers(engine):
     assert prop(status, "TypeName") == "System.ServiceProcess.ServiceController"
     assert o.to_string(prop(status, "MemberType")) == "Property"
     assert prop(status, "Definition") == "ServiceControllerStatus Status {get;set;}"
+
+
+def test_object_helpers(engine, rs):
+    assert out(engine, rs, "New-Object PSObject -Property @{a=1} | ForEach-Object a") == [1]
+    assert out(engine, rs, "$o = [pscustomobject]@{a=1}; $o | Add-Member -MemberType NoteProperty -Name b "
+                           "-Value 2; $o.b; ($o | Add-Member -NotePropertyName c -NotePropertyValue 3 -PassThru).c") \
+        == [2, 3]
+    groups = out(engine, rs, "Get-Service | Group-Object Status")
+    assert [(prop(g, "Name"), prop(g, "Count")) for g in groups] == [("Running", 11), ("Stopped", 4)]
+    assert groups[0].PSObject.type_names[0] == "Microsoft.PowerShell.Commands.GroupInfo"
+    assert out(engine, rs, "Get-Service WinRM | Select-Object Name, Status | ConvertTo-Json -Compress") == \
+        ['{"Name":"WinRM","Status":4}']
+    assert out(engine, rs, "'{\"a\": [1, 2], \"b\": {\"c\": \"d\"}}' | ConvertFrom-Json | ForEach-Object { $_.b.c }") \
+        == ["d"]
+    ctx, _ = run(engine, rs, script("New-Object System.Nope"))
+    assert ctx.errors[0].FullyQualifiedErrorId == "TypeNotFound,Microsoft.PowerShell.Commands.NewObjectCommand"

@@ -448,6 +448,179 @@ def measure_object(inv: Invocation) -> t.Iterator[t.Any]:
             to_string="Microsoft.PowerShell.Commands.GenericMeasureInfo")
 
 
+# --- objects: New-Object, Add-Member, Group-Object, JSON -------------------------------------------------
+
+
+@cmdlet("New-Object")
+def new_object(inv: Invocation) -> t.Iterator[t.Any]:
+    """The few types scripts commonly create: PSObject/PSCustomObject (with -Property), Hashtable,
+    ArrayList/List, DateTime; anything else is TypeNotFound as on a host without that assembly."""
+    p = inv.params
+    ty = o.to_string(p.get("TypeName") or "")
+    low = ty.lower().replace("system.management.automation.", "")
+    args = list(p.get("ArgumentList") or [])
+    props = p.get("Property")
+    if low in ("psobject", "pscustomobject"):
+        yield o.make_custom([(o.to_string(k), o.to_wire(v)) for k, v in (props or {}).items()])
+        return
+    if low in ("hashtable", "system.collections.hashtable"):
+        yield {}
+        return
+    if low in ("system.collections.arraylist",) or low.startswith("system.collections.generic.list"):
+        yield o.make_list(list(args[0]) if args and o.is_collection(args[0]) else [],
+                          ["System.Collections.ArrayList", "System.Object"])
+        return
+    if low in ("datetime", "system.datetime") and len(args) >= 3:
+        yield datetime.datetime(*[int(o.plain(a)) for a in args[:6]])
+        return
+    raise EngineError(error_record(
+        f"Cannot find type [{ty}]: verify that the assembly containing this type is loaded.",
+        "TypeNotFound,Microsoft.PowerShell.Commands.NewObjectCommand", ErrorCategory.InvalidType,
+        exception="InvalidOperationException", target_object=ty, activity="New-Object"))
+
+
+@cmdlet("Add-Member")
+def add_member(inv: Invocation) -> t.Iterator[t.Any]:
+    """NoteProperty members (MemberType NoteProperty, -NotePropertyName/-Value, -NotePropertyMembers)."""
+    for obj, p in inv.each_input():
+        target = p.get("InputObject", obj)
+        members: list[tuple[str, t.Any]] = []
+        if p.get("NotePropertyMembers") is not None:
+            members = [(o.to_string(k), v) for k, v in p["NotePropertyMembers"].items()]
+        elif p.get("NotePropertyName") is not None:
+            members = [(o.to_string(p["NotePropertyName"]), p.get("NotePropertyValue"))]
+        elif p.get("Name") is not None:
+            kind = o.to_string(p.get("MemberType"))
+            if kind != "NoteProperty":
+                inv.write_error(error_record(
+                    f"Add-Member on this endpoint adds NoteProperty members only, not {kind}.",
+                    "NotSupported,Microsoft.PowerShell.Commands.AddMemberCommand", ErrorCategory.NotImplemented,
+                    exception="InvalidOperationException", target_object=target, activity="Add-Member"))
+                continue
+            members = [(o.to_string(p["Name"]), p.get("Value"))]
+        if isinstance(target, PSObject) and not isinstance(target, (str, int, float)):
+            for name, value in members:
+                existing = [q for q in target.PSObject.extended_properties if q.name.lower() == name.lower()]
+                if existing and not p.get("Force"):
+                    inv.write_error(error_record(
+                        f"Cannot add a member with the name \"{name}\" because a member with that name already "
+                        "exists. To overwrite the member anyway, add the Force parameter to your command.",
+                        "MemberAlreadyExists,Microsoft.PowerShell.Commands.AddMemberCommand",
+                        ErrorCategory.InvalidOperation, exception="InvalidOperationException", target_object=target,
+                        activity="Add-Member"))
+                    continue
+                for q in existing:
+                    target.PSObject.extended_properties.remove(q)
+                target.PSObject.extended_properties.append(o.NoteProperty(name, o.to_wire(value)))
+        if p.get("PassThru"):
+            yield target
+
+
+@cmdlet("Group-Object")
+def group_object(inv: Invocation) -> t.Iterator[t.Any]:
+    p = inv.params
+    props = p.get("Property") or []
+    props = props if isinstance(props, list) else [props]
+    case = bool(p.get("CaseSensitive"))
+    groups: dict[tuple[str, ...], tuple[list[t.Any], list[t.Any]]] = {}
+    items = inv.input() if inv.expecting_input else o.enumerate_value(p.get("InputObject"))
+    for obj in items:
+        values = [_value_of(inv, obj, pr) for pr in props] if props else [obj]
+        key = tuple(o.to_string(v) if case else o.to_string(v).lower() for v in values)
+        if key not in groups:
+            groups[key] = (values, [])
+        groups[key][1].append(obj)
+    if p.get("AsHashTable"):
+        table: dict[t.Any, t.Any] = {}
+        for values, members in groups.values():
+            name = ", ".join(o.to_string(v) for v in values) if p.get("AsString") or len(values) != 1 else values[0]
+            table[name] = list(members)
+        yield table
+        return
+    for values, members in groups.values():
+        name = ", ".join(o.to_string(v) for v in values)
+        adapted: list[tuple[str, t.Any]] = [
+            ("Values", o.make_list([o.to_wire(v) for v in values], ["System.Collections.ArrayList", "System.Object"])),
+            ("Count", len(members))]
+        if not p.get("NoElement"):
+            adapted.append(("Group", o.make_list([o.to_wire(m) for m in members], _COLLECTION_PSOBJECT)))
+        adapted.append(("Name", name))
+        yield o.make_object(["Microsoft.PowerShell.Commands.GroupInfo", "System.Object"], adapted=adapted,
+                            to_string="Microsoft.PowerShell.Commands.GroupInfo")
+
+
+_COLLECTION_PSOBJECT = [
+    "System.Collections.ObjectModel.Collection`1[[System.Management.Automation.PSObject, System.Management.Automation, "
+    "Version=3.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35]]", "System.Object"]
+
+
+def _json_value(v: t.Any, depth: int, max_depth: int) -> t.Any:
+    """ConvertTo-Json's view of a value (Windows PowerShell 5.1: enums as numbers, DateTime as
+    \\/Date(ms)\\/, objects past -Depth as their string)."""
+    import enum as _enum_mod
+
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, _enum_mod.Enum):
+        return int(v.value)
+    if isinstance(v, datetime.datetime):
+        ts = v.timestamp() if v.tzinfo else v.replace(tzinfo=datetime.timezone.utc).timestamp()
+        return f"/Date({int(ts * 1000)})/"
+    if isinstance(v, (int, float)):
+        return o.plain(v)
+    if isinstance(v, decimal.Decimal):
+        return float(v)
+    if isinstance(v, str):
+        return str.__str__(v)
+    if depth > max_depth:
+        return o.to_string(v)
+    if isinstance(v, dict):
+        return {o.to_string(k): _json_value(x, depth + 1, max_depth) for k, x in v.items()}
+    if o.is_collection(v):
+        return [_json_value(x, depth + 1, max_depth) for x in v]
+    if isinstance(v, PSObject):
+        return {n: _json_value(o.get_property(v, n), depth + 1, max_depth) for n in o.property_names(v)}
+    return o.to_string(v)
+
+
+@cmdlet("ConvertTo-Json")
+def convertto_json(inv: Invocation) -> t.Iterator[t.Any]:
+    import json
+
+    p = inv.params
+    depth = int(p.get("Depth") if p.get("Depth") is not None else 2)
+    items = list(inv.input()) if inv.expecting_input else [p.get("InputObject")]
+    value = items[0] if len(items) == 1 else items
+    data = _json_value(value, 0, depth)
+    if p.get("Compress"):
+        yield json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("/Date(", "\\/Date(").replace(
+            ")/", ")\\/")
+    else:
+        yield json.dumps(data, indent=4, ensure_ascii=False).replace("/Date(", "\\/Date(").replace(")/", ")\\/")
+
+
+@cmdlet("ConvertFrom-Json")
+def convertfrom_json(inv: Invocation) -> t.Iterator[t.Any]:
+    import json
+
+    def convert(v: t.Any) -> t.Any:
+        if isinstance(v, dict):
+            return o.make_custom([(k, o.to_wire(convert(x))) for k, x in v.items()])
+        if isinstance(v, list):
+            return [convert(x) for x in v]
+        return v
+
+    text = "\n".join(o.to_string(p.get("InputObject")) for _, p in inv.each_input())
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise EngineError(error_record(f"Invalid JSON primitive: {e}", "System.ArgumentException,"
+                                       "Microsoft.PowerShell.Commands.ConvertFromJsonCommand",
+                                       ErrorCategory.NotSpecified, exception="ArgumentException",
+                                       activity="ConvertFrom-Json"))
+    yield convert(data)
+
+
 # --- system information --------------------------------------------------------------------------
 
 
