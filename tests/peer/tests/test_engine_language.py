@@ -614,3 +614,25 @@ def test_object_helpers(engine, rs):
         == ["d"]
     ctx, _ = run(engine, rs, script("New-Object System.Nope"))
     assert ctx.errors[0].FullyQualifiedErrorId == "TypeNotFound,Microsoft.PowerShell.Commands.NewObjectCommand"
+
+
+def test_concurrent_pipelines_on_one_runspace(engine):
+    """Pipelines of one pool may run at once: each keeps its own $_ and $input; variables are shared."""
+    rs = engine.new_runspace("Microsoft.PowerShell", None)
+    results: dict[int, list] = {}
+
+    def worker(n: int) -> None:
+        ctx, failed = run(engine, rs, script(
+            f"1..300 | ForEach-Object {{ $_ * {n} }} | Where-Object {{ $_ % {n} -eq 0 }} | "
+            f"ForEach-Object {{ \"{n}:$_\" }}; $shared{n} = {n}"))
+        results[n] = [failed] + ctx.output
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in (2, 3, 5, 7)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    for n in (2, 3, 5, 7):
+        assert results[n][0] is None
+        assert results[n][1:] == [f"{n}:{i * n}" for i in range(1, 301)]
+    assert out(engine, rs, "$shared2 + $shared3 + $shared5 + $shared7") == [17]
