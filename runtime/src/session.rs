@@ -794,8 +794,15 @@ impl Driver {
                     let has_input = input.is_some();
                     let pid = self.pool.create_pipeline(ps, has_input)?;
                     if let Some(values) = input {
-                        self.pool.send_input(pid, values)?;
-                        self.pool.end_input(pid)?;
+                        let queued = self
+                            .pool
+                            .send_input(pid, values)
+                            .and_then(|_| self.pool.end_input(pid));
+                        if let Err(e) = queued {
+                            // Nothing was sent yet: drop the queued CREATE_PIPELINE too.
+                            self.pool.remove_pipeline(pid);
+                            return Err(e);
+                        }
                     }
                     Ok(pid)
                 });
@@ -876,7 +883,7 @@ impl Driver {
                 let _ = done.send(r);
             }
             Request::Close(done) => {
-                // Pipelines still running end Stopped from the client's point of view.
+                // Pipelines still running end with `Error::Closed`.
                 for (pid, mut slot) in self.pipelines.drain() {
                     slot.pending
                         .push(Delivery::End(PipelineEnd::Failed(Error::Closed)));
@@ -886,14 +893,10 @@ impl Driver {
                     });
                     tracing::debug!(%pid, "pipeline ended by close");
                 }
-                let r = self.pool.close().and(Ok(()));
-                for p in self.pool.drain_sends() {
-                    // CLOSE_RUNSPACEPOOL data, when the pool sends one, goes before Delete.
-                    let _ = self
-                        .transport
-                        .send(p.pipeline_id, DataStream::Default, p.data)
-                        .await;
-                }
+                // Closing is the transport's (WS-Man Delete, out-of-process `<Close>`); what
+                // the pool still had queued is moot.
+                let r = self.pool.close();
+                let _ = self.pool.drain_sends();
                 let r2 = self.transport.close().await;
                 let _ = self.state.send(SessionState::Closed);
                 let _ = done.send(r.and(r2));
