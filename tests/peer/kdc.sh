@@ -79,7 +79,7 @@ CONF
 export KRB5_CONFIG="$dir/krb5.conf" KRB5_KDC_PROFILE="$dir/kdc.conf"
 if [ ! -f "$dir/principal" ]; then
     kdb5_util -r "$realm" create -s -P "psremote-test-master" >/dev/null
-    kadmin.local -r "$realm" -q "addprinc -pw Psr3mote!pass psremote@$realm" >/dev/null
+    kadmin.local -r "$realm" -q "addprinc +requires_preauth -pw Psr3mote!pass psremote@$realm" >/dev/null
     # HTTP/ is the WinRM SPN; clients also ask for host/ and WSMAN/ (Windows maps both to the computer).
     for svc in HTTP host WSMAN; do
         kadmin.local -r "$realm" -q "addprinc -randkey $svc/localhost@$realm" >/dev/null
