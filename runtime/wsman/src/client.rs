@@ -44,7 +44,8 @@ pub struct Endpoint {
     /// Allows Basic over plain HTTP (and unencrypted NTLM/Kerberos with `Encryption::Never`).
     pub allow_unencrypted: bool,
     pub kerberos: KerberosOptions,
-    /// Authenticated connections kept for concurrent requests (several pipelines polling).
+    /// Authenticated connections kept for concurrent requests: each running pipeline holds
+    /// one during its Receive long poll, so allow one more than the pipelines run at once.
     pub max_connections: usize,
 }
 
@@ -64,7 +65,7 @@ impl Endpoint {
             data_locale: None,
             allow_unencrypted: false,
             kerberos: KerberosOptions::default(),
-            max_connections: 4,
+            max_connections: 8,
         }
     }
 }

@@ -4,6 +4,18 @@
 //! The crate moves opaque PSRP bytes: `creationXml`, `Arguments` and `rsp:Stream` contents are
 //! whatever the caller's PSRP layer produced.
 //!
+//! Connections: NTLM and Kerberos authenticate a TCP connection, and message encryption's
+//! sequence numbers run per connection, so the transport owns its connections explicitly
+//! (hyper's connection API, no hidden pool): a small pool of slots, each one TCP (or TLS)
+//! connection with its own security context, used by one request at a time. A slot
+//! re-authenticates when its connection was closed or the server forgot the context (401).
+//! Once a slot is warm a pipeline costs exactly its WS-Man operations: Command + Receive.
+//!
+//! Authentication: Basic, NTLM, Negotiate (SPNEGO, Kerberos with NTLM fallback) and Kerberos
+//! through the pure-Rust `sspi` crate, and TLS client certificates. Over plain HTTP the SSPI
+//! mechanisms seal every message (MS-WSMV 2.2.9.1); over HTTPS they bind to the server
+//! certificate (tls-server-end-point). Basic over plain HTTP is refused unless allowed.
+//!
 //! ```no_run
 //! # async fn demo() -> psremote_wsman::Result<()> {
 //! use psremote_wsman::{Auth, Credentials, Endpoint, ShellOptions, WsmanClient};
