@@ -375,3 +375,16 @@ def test_scale_catalog_size_and_speed():
     name = next(c.name for c in scale if not any(m.mandatory for p in c.parameters for m in p.sets))
     ctx, failed = run(eng, rs, command(name))
     assert failed is None and o.get_property(ctx.output[0], "Command") == name
+
+
+def test_wire_element_order_is_windows_order(engine, rs):
+    """TN, ToString, value/container, Props, MS inside every <Obj>, as the recordings show."""
+    ctx, _ = run(engine, rs, script("Get-Service WinRM; Write-Error x"))
+    for value in ctx.output + ctx.errors:
+        for obj in serialize(value, None).iter("Obj"):
+            tags = [c.tag for c in obj]
+            rank = {"TN": 0, "TNRef": 0, "ToString": 1, "Props": 4, "MS": 5}
+            ranks = [rank.get(tg, 3 if tg in ("LST", "DCT", "STK", "QUE", "IE") else 2) for tg in tags]
+            assert ranks == sorted(ranks), tags
+    status = serialize(ctx.output[0], None).find("./Props/Obj[@N='Status']")
+    assert [c.tag for c in status] == ["TN", "ToString", "I32"]

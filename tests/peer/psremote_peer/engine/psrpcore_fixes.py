@@ -1,13 +1,19 @@
-"""A correction to psrpcore 0.3.1 that the endpoint needs to put right values on the wire.
+"""Corrections to psrpcore 0.3.1 so the endpoint puts on the wire what Windows puts there.
 
-psrpcore's TimeSpan writer trims the seconds with `rstrip(".0")`, which also eats the zeros of
-whole seconds: 30 s becomes `PT3S`, 90 s `PT1M3S`. The engine writes TimeSpans (synthetic
-outputs), so the writer is replaced by one that trims only the fraction (MS-PSRP 2.2.5.1.5: an
-xs:duration)."""
+1. TimeSpans: psrpcore trims the seconds with `rstrip(".0")`, which also eats the zeros of whole
+   seconds: 30 s becomes `PT3S`, 90 s `PT1M3S`. Replaced by a writer that trims only the fraction
+   (MS-PSRP 2.2.5.1.5: an xs:duration).
+2. Element order inside `<Obj>`: psrpcore writes the value first and `<ToString>` last
+   (`<Obj><I32>4</I32><TN>…</TN><ToString>Running</ToString></Obj>`); Windows writes type names,
+   then ToString, then the value or container, then `<Props>`, then `<MS>` (every recording in
+   shared/fixtures/windows-wsman). Same content, Windows' order."""
 
 from __future__ import annotations
 
 import datetime
+import typing as t
+
+from xml.etree import ElementTree
 
 from psrpcore.types import _serializer
 
@@ -34,5 +40,33 @@ def serialize_duration(value: datetime.timedelta) -> str:
     return out
 
 
+_RANK = {"TN": 0, "TNRef": 0, "ToString": 1, "Props": 4, "MS": 5}
+_CONTAINERS = {"LST", "DCT", "STK", "QUE", "IE"}
+
+
+def windows_order(element: ElementTree.Element) -> ElementTree.Element:
+    if element.tag == "Obj" and len(element) > 1:
+        children = list(element)
+        ranked = sorted(children, key=lambda c: _RANK.get(c.tag, 3 if c.tag in _CONTAINERS else 2))
+        if ranked != children:
+            for c in children:
+                element.remove(c)
+            element.extend(ranked)
+    return element
+
+
+_applied = False
+
+
 def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    _applied = True
     _serializer._serialize_duration = serialize_duration
+    original = _serializer._Serializer.serialize
+
+    def serialize(self: _serializer._Serializer, value: t.Any) -> ElementTree.Element:
+        return windows_order(original(self, value))
+
+    _serializer._Serializer.serialize = serialize  # type: ignore[method-assign]
