@@ -737,3 +737,36 @@ async fn dropping_a_disconnected_session_keeps_its_shell() {
         "kept for a later attach"
     );
 }
+
+/// This process's user+system CPU time (Linux `/proc/self/stat`, clock ticks of 10 ms).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Client CPU per warm call (a measurement, not a pass/fail bench): run with
+/// `cargo test --release -p psremote-runtime --test session -- --ignored --nocapture cpu`.
+#[tokio::test]
+#[ignore]
+async fn cpu_per_warm_call() {
+    let Some(peer) = common::peer(&[]) else { return };
+    let s = Session::connect(common::info(&peer)).await.expect("connect");
+    for _ in 0..20 {
+        s.invoke(Command::new("Get-Date")).await.expect("warm");
+    }
+    let n = 500;
+    let (c0, t0) = (cpu_time().expect("cpu"), Instant::now());
+    for _ in 0..n {
+        s.invoke(Command::new("Get-Date")).await.expect("call");
+    }
+    let (cpu, wall) = (cpu_time().expect("cpu") - c0, t0.elapsed());
+    eprintln!(
+        "{n} warm Get-Date calls: client CPU {:.3} ms/call, wall {:.3} ms/call",
+        cpu.as_secs_f64() * 1000.0 / n as f64,
+        wall.as_secs_f64() * 1000.0 / n as f64
+    );
+    s.close().await.expect("close");
+}
