@@ -786,7 +786,7 @@ async fn http_proxy() -> (u16, Arc<Mutex<Vec<String>>>) {
                 }
                 let text = String::from_utf8_lossy(&head).into_owned();
                 let first = text.lines().next().unwrap_or_default().to_owned();
-                s.lock().expect("lock").push(first.clone());
+                s.lock().expect("lock").push(text.clone());
                 let mut parts = first.split_whitespace();
                 let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
                 let authority = if method == "CONNECT" {
@@ -842,7 +842,12 @@ async fn https_through_an_http_proxy() {
         .await
         .expect("identify through the proxy");
     assert!(!id.protocol_version.is_empty());
-    let seen = seen.lock().expect("lock").clone();
+    let seen: Vec<String> = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|h| h.lines().next().unwrap_or_default().to_owned())
+        .collect();
     let https_port = peer.ready.https_ports.first().copied().unwrap_or_default();
     assert_eq!(
         seen,
@@ -867,4 +872,32 @@ async fn ntlm_channel_binding_satisfies_a_strict_service() {
         .await
         .expect_err("no bindings, strict service");
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_through_an_http_proxy_uses_the_absolute_form() {
+    let Some(peer) = setup(&["--allow-unencrypted"]) else {
+        return;
+    };
+    let (port, seen) = http_proxy().await;
+    let mut ep = Endpoint::new(peer.http_url(), Auth::Basic(creds()));
+    ep.allow_unencrypted = true;
+    ep.proxy = Some(psremote_wsman::Proxy {
+        url: format!("http://127.0.0.1:{port}"),
+        credentials: Some(Credentials::new("proxyuser", "proxypass")),
+    });
+    let client = WsmanClient::new(ep).expect("client");
+    client
+        .identify(true)
+        .await
+        .expect("identify through the proxy");
+    let seen = seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 1);
+    let head = seen[0].to_lowercase();
+    assert!(head.starts_with(&format!("post {} http/1.1", peer.http_url()).to_lowercase()));
+    // Basic proxyuser:proxypass
+    assert!(
+        head.contains("proxy-authorization: basic chjvehl1c2vyonbyb3h5cgfzcw=="),
+        "{head}"
+    );
 }
