@@ -388,3 +388,61 @@ def test_wire_element_order_is_windows_order(engine, rs):
             assert ranks == sorted(ranks), tags
     status = serialize(ctx.output[0], None).find("./Props/Obj[@N='Status']")
     assert [c.tag for c in status] == ["TN", "ToString", "I32"]
+
+
+def _recorded_failure(name: str) -> ET.Element:
+    """The ExceptionAsErrorRecord of the first failed PIPELINE_STATE in a decoded recording."""
+    text = open(os.path.join(str(SHARED), "fixtures", "windows-wsman", f"{name}.decoded.txt"), encoding="utf-8").read()
+    for block in text.split(">>> PSRP message PIPELINE_STATE")[1:]:
+        lines = block.splitlines()[3:]
+        xml = []
+        for line in lines:
+            if line.startswith("  ---") or line.startswith("===="):
+                break
+            xml.append(line)
+        state = ET.fromstring("\n".join(xml))
+        record = state.find("./MS/Obj[@N='ExceptionAsErrorRecord']")
+        if record is not None:
+            return record
+    raise AssertionError(f"no failed pipeline in {name}")
+
+
+@needs_shared
+def test_scripts_not_allowed_matches_the_jea_recording(engine):
+    windows = _recorded_failure("test_psrp_with_jea_configuration")
+    rs = engine.new_runspace("Restricted", None)
+    script_text = windows.findtext("./MS/S[@N='TargetObject']")
+    _, failed = run(engine, rs, script(script_text))
+    ours = serialize(failed, None)
+    assert [(c.tag, c.get("N")) for c in ours.find("MS")] == [(c.tag, c.get("N")) for c in windows.find("MS")]
+    for n in ("FullyQualifiedErrorId", "ErrorCategory_Reason", "ErrorCategory_TargetName", "ErrorCategory_TargetType",
+              "ErrorCategory_Message", "TargetObject"):
+        assert ours.findtext(f"./MS/S[@N='{n}']") == windows.findtext(f"./MS/S[@N='{n}']"), n
+    assert ours.findtext("./MS/I32[@N='ErrorCategory_Category']") == "17"
+    assert ours.findtext("ToString") == windows.findtext("ToString")
+    ex_ours, ex_win = ours.find("./MS/Obj[@N='Exception']"), windows.find("./MS/Obj[@N='Exception']")
+    assert [t.text for t in ex_ours.find("TN")] == [t.text for t in ex_win.find("TN")]
+    assert [c.get("N") for c in ex_ours.find("Props")] == [c.get("N") for c in ex_win.find("Props")]
+    assert [c.tag for c in ours] == [c.tag for c in windows]
+
+
+@needs_shared
+def test_write_error_record_matches_the_recording(engine, rs):
+    text = open(os.path.join(str(SHARED), "fixtures", "windows-wsman", "test_psrp_stream_output_invocation.decoded.txt"),
+                encoding="utf-8").read()
+    block = text.split(">>> PSRP message ERROR_RECORD")[1].splitlines()[3:]
+    xml = []
+    for line in block:
+        if line.startswith("  ---") or line.startswith("===="):
+            break
+        xml.append(line)
+    windows = ET.fromstring("\n".join(xml))
+    ctx, _ = run(engine, rs, script("Write-Error 'error stream'"))
+    ours = serialize(ctx.errors[0], None)
+    for n in ("FullyQualifiedErrorId", "ErrorCategory_Message", "ErrorCategory_Reason"):
+        assert ours.findtext(f"./MS/S[@N='{n}']") == windows.findtext(f"./MS/S[@N='{n}']"), n
+    ex_ours, ex_win = ours.find("./MS/Obj[@N='Exception']"), windows.find("./MS/Obj[@N='Exception']")
+    assert [t.text for t in ex_ours.find("TN")] == [t.text for t in ex_win.find("TN")]
+    assert [c.get("N") for c in ex_ours.find("Props")] == [c.get("N") for c in ex_win.find("Props")]
+    assert ex_ours.findtext("ToString") == ex_win.findtext("ToString")
+    assert ours.findtext("./MS/B[@N='SerializeExtendedInfo']") == "true"

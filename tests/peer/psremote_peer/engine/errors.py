@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing as t
 
-from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord, NETException
+from psrpcore.types import ErrorCategory, ErrorCategoryInfo, ErrorRecord
 
 _SMA = "System.Management.Automation"
 
@@ -57,13 +57,38 @@ _HRESULTS = {
 }
 
 
-def make_exception(kind: str, message: str) -> NETException:
-    exc = NETException(Message=message, HResult=_HRESULTS.get(kind, -2146233087),
-                       Source="System.Management.Automation")
-    exc.PSObject.type_names = list(EXCEPTION_CHAINS.get(kind, EXCEPTION_CHAINS["RuntimeException"]))
-    chain_head = exc.PSObject.type_names[0]
-    exc.PSObject.to_string = f"{chain_head}: {message}"
-    return exc
+def make_exception(kind: str, message: str) -> t.Any:
+    """The exception as Windows serializes it: its type chain, ToString "<type>: <message>", and
+    the System.Exception properties in .NET's order (RuntimeException adds ErrorRecord and
+    WasThrownFromThrowStatement; ParseException adds Errors), Data an empty ListDictionaryInternal."""
+    from . import objects as o
+
+    names = list(EXCEPTION_CHAINS.get(kind, EXCEPTION_CHAINS["RuntimeException"]))
+    runtime = "System.Management.Automation.RuntimeException" in names
+    props: list[tuple[str, t.Any]] = []
+    if kind in ("ParseException", "IncompleteParseException"):
+        props.append(("Errors", None))
+    props.append(("Message", message))
+    if runtime:
+        props += [("ErrorRecord", message), ("WasThrownFromThrowStatement", False)]
+    props += [("Data", o.make_dict([], ["System.Collections.ListDictionaryInternal", "System.Object"])),
+              ("InnerException", None), ("TargetSite", None), ("StackTrace", None), ("HelpLink", None),
+              ("Source", "System.Management.Automation" if runtime else None),
+              ("HResult", _HRESULTS.get(kind, -2146233087))]
+    return o.make_object(names, adapted=props, to_string=f"{names[0]}: {message}")
+
+
+class CategoryInfo(ErrorCategoryInfo):
+    """ErrorCategoryInfo whose message is ErrorCategoryInfo.GetMessage's: `Category: (Target:Type)
+    [Activity], Reason`, a target longer than 40 characters shortened to 15 + "..." + 15 (as in the
+    recordings: `ParserError: (Set-Item -Path ...d -Value $false:String) [], ParseException`)."""
+
+    def __str__(self) -> str:
+        target = self.TargetName or ""
+        if len(target) > 40:
+            target = f"{target[:15]}...{target[-15:]}"
+        return (f"{self.Category.name}: ({target}:{self.TargetType or ''}) [{self.Activity or ''}], "
+                f"{self.Reason or ''}")
 
 
 def error_record(
@@ -79,7 +104,7 @@ def error_record(
     """An ErrorRecord; CategoryInfo.Reason is the exception's short type name like Windows sets."""
     exc = make_exception(exception, message)
     reason = exc.PSObject.type_names[0].rsplit(".", 1)[-1]
-    info = ErrorCategoryInfo(
+    info = CategoryInfo(
         Category=category, Activity=activity, Reason=reason, TargetName=target_name, TargetType=target_type
     )
     rec = ErrorRecord(
