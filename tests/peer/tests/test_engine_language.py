@@ -159,7 +159,8 @@ def test_where_object_forms(engine, rs):
     block = out(engine, rs, "Get-Service | Where-Object { $_.Status -eq 'Stopped' } | ForEach-Object { $_.Name }")
     simple = out(engine, rs, "Get-Service | Where-Object Status -eq Stopped | ForEach-Object Name")
     alias = out(engine, rs, "Get-Service | ? { $PSItem.Status -eq 'stopped' } | % { $_.Name }")
-    assert block == simple == alias
+    implicit = out(engine, rs, "Get-Service | Where-Object Status Stopped | ForEach-Object Name")
+    assert block == simple == alias == implicit
     assert "RemoteRegistry" in block and "WinRM" not in block
 
 

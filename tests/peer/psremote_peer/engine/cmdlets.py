@@ -220,6 +220,8 @@ def where_object(inv: Invocation) -> t.Iterator[t.Any]:
                                "CGE", "CLE", "CLike", "CNotLike", "CMatch", "CNotMatch", "CContains",
                                "CNotContains", "CIn", "CNotIn", "Not") if p.get(k)), None)
         left = o.get_property(obj, o.to_string(prop))
+        if op is None and "Value" in p:
+            op = "EQ"  # `Where-Object Status Running`: the EqualSet without -EQ still compares
         if op is None:
             if o.is_true(left):
                 yield obj
