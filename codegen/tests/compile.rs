@@ -3,83 +3,20 @@
 //! `cargo check` against this workspace's runtime. The crate's target dir is shared between
 //! runs (`$CARGO_TARGET_DIR/generated-check`), so only the generated code is rebuilt.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+mod common;
 
+use common::check_crate;
 use psremote_codegen::metadata::Catalog;
 use psremote_codegen::{Options, docs, generate_string};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
+/// Calls through the generated API that must type-check (the positive side of the
+/// compile-fail cases in tests/ui).
 fn options() -> Options {
     Options::default()
         .with_runtime_path("::psremote_runtime")
         .expect("path")
 }
 
-/// Writes a crate with the given modules and `cargo check`s it; returns the check's duration.
-pub fn check_crate(name: &str, modules: &[(&str, String)], main: &str) -> std::time::Duration {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let ws = workspace();
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\n\
-             [dependencies]\npsremote-runtime = {{ path = {:?} }}\ntokio = {{ version = \"1\", features = [\"rt\", \"macros\"] }}\nfutures = \"0.3\"\n\n[workspace]\n",
-            ws.join("runtime").display().to_string()
-        ),
-    )
-    .expect("Cargo.toml");
-    if let Ok(lock) = std::fs::read(ws.join("Cargo.lock")) {
-        std::fs::write(dir.path().join("Cargo.lock"), lock).expect("Cargo.lock");
-    }
-    let src = dir.path().join("src");
-    std::fs::create_dir_all(&src).expect("src");
-    let mut lib = String::from("#![allow(dead_code)]\n");
-    for (m, code) in modules {
-        std::fs::write(src.join(format!("{m}.rs")), code).expect("module");
-        lib.push_str(&format!("pub mod {m};\n"));
-    }
-    lib.push_str(main);
-    std::fs::write(src.join("lib.rs"), lib).expect("lib.rs");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| ws.join("target"))
-        .join("generated-check");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let started = Instant::now();
-    let out = Command::new(cargo)
-        .args(["check", "--quiet", "--message-format=short"])
-        .arg("--manifest-path")
-        .arg(dir.path().join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("RUSTFLAGS")
-        .output()
-        .expect("cargo runs");
-    let took = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "generated code does not compile:\n{}",
-        stderr.lines().take(60).collect::<Vec<_>>().join("\n")
-    );
-    // Generated code must also be warning-free.
-    let warnings: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("src/") && l.contains("warning"))
-        .collect();
-    assert!(warnings.is_empty(), "warnings:\n{}", warnings.join("\n"));
-    took
-}
-
-/// Calls through the generated API that must type-check (the positive side of the
-/// compile-fail cases in tests/ui).
 const USES: &str = r#"
 pub async fn uses(remote: representative::Remote) -> Result<(), psremote_runtime::implicit::Error> {
     use representative::*;
