@@ -276,7 +276,7 @@ pub fn format_timespan(s: &str) -> Option<String> {
     for c in date.chars() {
         match c {
             '0'..='9' => num.push(c),
-            'D' => days += num.drain(..).collect::<String>().parse::<u64>().ok()?,
+            'D' => days += std::mem::take(&mut num).parse::<u64>().ok()?,
             _ => return None,
         }
     }
@@ -285,10 +285,10 @@ pub fn format_timespan(s: &str) -> Option<String> {
     for c in time.chars() {
         match c {
             '0'..='9' | '.' => num.push(c),
-            'H' => hours = num.drain(..).collect::<String>().parse().ok()?,
-            'M' => minutes = num.drain(..).collect::<String>().parse().ok()?,
+            'H' => hours = std::mem::take(&mut num).parse().ok()?,
+            'M' => minutes = std::mem::take(&mut num).parse().ok()?,
             'S' => {
-                let text: String = num.drain(..).collect();
+                let text = std::mem::take(&mut num);
                 let (whole, f) = text.split_once('.').unwrap_or((&text, ""));
                 seconds = whole.parse().ok()?;
                 frac = f.to_string();

@@ -74,6 +74,17 @@ fn int(v: &Value) -> Option<i64> {
     }
 }
 
+/// ErrorCategoryInfo's shortening of long target names: the first and last 15 characters.
+fn ellipsize(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 40 {
+        return s.to_string();
+    }
+    let head: String = chars.iter().take(15).collect();
+    let tail: String = chars.iter().skip(chars.len() - 15).collect();
+    format!("{head}...{tail}")
+}
+
 impl ErrorView {
     /// Reads an ErrorRecord object (2.2.3.15). Anything missing is left empty; a value that is
     /// not an object becomes the message.
@@ -91,28 +102,32 @@ impl ErrorView {
             .or_else(|| o.to_string.clone())
             .or_else(|| exception.and_then(|e| e.to_string.clone()))
             .unwrap_or_default();
-        let category_info = text(o, "ErrorCategory_Message").unwrap_or_else(|| {
-            let category = o
-                .get("ErrorCategory_Category")
-                .and_then(|v| match v.as_object() {
-                    Some(obj) if obj.to_string.is_some() => obj.to_string.clone(),
-                    _ => int(v).and_then(|n| {
-                        usize::try_from(n)
-                            .ok()
-                            .and_then(|i| ERROR_CATEGORIES.get(i))
-                            .map(|s| s.to_string())
-                    }),
-                })
-                .unwrap_or_else(|| "NotSpecified".into());
-            // ErrorCategoryInfo.GetMessage(): "{0}: ({1}:{2}) [{3}], {4}".
-            format!(
-                "{category}: ({}:{}) [{}], {}",
-                text(o, "ErrorCategory_TargetName").unwrap_or_default(),
+        // PowerShell rebuilds a deserialized record's CategoryInfo from the ErrorCategory_*
+        // fields and prints ErrorCategoryInfo.GetMessage(): "{0}: ({1}:{2}) [{3}], {4}", the
+        // target name shortened to 15...15 characters when longer than 40. The serialized
+        // ErrorCategory_Message is only used when the fields are absent.
+        let category = o
+            .get("ErrorCategory_Category")
+            .and_then(|v| match v.as_object() {
+                Some(obj) if obj.to_string.is_some() => obj.to_string.clone(),
+                _ => int(v).and_then(|n| {
+                    usize::try_from(n)
+                        .ok()
+                        .and_then(|i| ERROR_CATEGORIES.get(i))
+                        .map(|s| s.to_string())
+                }),
+            });
+        let category_info = match (category, text(o, "ErrorCategory_Message")) {
+            (None, Some(m)) => m,
+            (category, _) => format!(
+                "{}: ({}:{}) [{}], {}",
+                category.unwrap_or_else(|| "NotSpecified".into()),
+                ellipsize(&text(o, "ErrorCategory_TargetName").unwrap_or_default()),
                 text(o, "ErrorCategory_TargetType").unwrap_or_default(),
                 text(o, "ErrorCategory_Activity").unwrap_or_default(),
                 text(o, "ErrorCategory_Reason").unwrap_or_default(),
-            )
-        });
+            ),
+        };
         ErrorView {
             message,
             category_info,
@@ -229,6 +244,7 @@ impl ProgressView {
 }
 
 #[cfg(test)]
+#[allow(clippy::field_reassign_with_default)]
 mod tests {
     use super::*;
     use psremote_clixml::Property;
@@ -295,6 +311,29 @@ mod tests {
             v.render(None),
             "details win\n    + CategoryInfo          : ParserError: (:) [], ParseException\n    \
              + FullyQualifiedErrorId : MissingEndCurlyBrace\n"
+        );
+    }
+
+    #[test]
+    fn category_fields_win_and_long_targets_are_shortened() {
+        let mut er = PsObject::default();
+        er.extended = vec![
+            p("ErrorCategory_Category", Value::I32(17)),
+            p(
+                "ErrorCategory_Message",
+                s("ParserError (x:String) [], ParseException"),
+            ),
+            p(
+                "ErrorCategory_TargetName",
+                s("Set-Item -Path WSMan:\\localhost\\Service\\Auth\\Basic -Value $false"),
+            ),
+            p("ErrorCategory_TargetType", s("String")),
+            p("ErrorCategory_Reason", s("ParseException")),
+        ];
+        let v = ErrorView::from_value(&Value::object(er));
+        assert_eq!(
+            v.category_info,
+            "ParserError: (Set-Item -Path ...c -Value $false:String) [], ParseException"
         );
     }
 

@@ -1,0 +1,544 @@
+//! The `psremote` binary against the loopback endpoint (tests/peer): the seed's examples
+//! verbatim, NDJSON, error lines and exit codes.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use psremote_test_support::{PASSWORD, Peer, USER};
+
+fn psremote() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_psremote"));
+    c.env("PSREMOTE_USER", USER)
+        .env("PSREMOTE_PASSWORD", PASSWORD)
+        .env_remove("RUST_BACKTRACE")
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn run(cmd: &mut Command, stdin: Option<&str>) -> Output {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start psremote");
+    if let Some(text) = stdin {
+        let mut i = child.stdin.take().expect("stdin");
+        i.write_all(text.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("psremote output")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn peer(extra: &[&str]) -> Peer {
+    let mut args = vec!["--allow-unencrypted", "--auth", "basic"];
+    args.extend_from_slice(extra);
+    Peer::start(&args).expect("the loopback endpoint starts (run scripts/setup.sh)")
+}
+
+/// `-C 127.0.0.1:PORT` for the i-th HTTP port of the endpoint.
+fn target(p: &Peer, i: usize) -> String {
+    format!("127.0.0.1:{}", p.ready.http_ports[i])
+}
+
+/// The user-facing failure never shows Rust internals.
+fn assert_no_internals(stderr: &str) {
+    for bad in [
+        "panicked",
+        "RUST_BACKTRACE",
+        "Error {",
+        "Wsman(",
+        "Some(",
+        "stack backtrace",
+    ] {
+        assert!(
+            !stderr.contains(bad),
+            "internal detail {bad:?} in stderr:\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn seed_get_uiculture_on_two_computers() {
+    let p = peer(&["--listen-count", "2"]);
+    let (a, b) = (target(&p, 0), target(&p, 1));
+    let out = run(
+        psremote().args([
+            "invoke",
+            "-C",
+            &format!("{a},{b}"),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "get-UICulture",
+        ]),
+        None,
+    );
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines.len(),
+        4,
+        "header, dashes and one row per computer:\n{stdout}"
+    );
+    assert!(
+        lines[0].starts_with("LCID             Name             DisplayName")
+            && lines[0].ends_with("PSComputerName"),
+        "CultureInfo view with PSComputerName: {}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("----             ----             -----------"));
+    let mut rows: Vec<&str> = lines[2..].to_vec();
+    rows.sort();
+    let mut hosts = [a.clone(), b.clone()];
+    hosts.sort();
+    for (row, host) in rows.iter().zip(hosts.iter()) {
+        assert!(row.starts_with("1033             en-US            English (United States)"));
+        assert!(
+            row.trim_end().ends_with(host.as_str()),
+            "row {row:?} tagged {host}"
+        );
+    }
+}
+
+#[test]
+fn seed_script_file_runs_remotely() {
+    let p = peer(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("DiskCollect.ps1");
+    std::fs::write(
+        &script,
+        "# DiskCollect.ps1: fixed disks and their free space\r\n\
+         param([int]$DriveType = 3)\r\n\
+         Get-WmiObject -Class Win32_LogicalDisk |\r\n\
+             Where-Object { $_.DriveType -eq $DriveType } |\r\n\
+             Select-Object DeviceID, FreeSpace, Size\r\n",
+    )
+    .expect("write script");
+    let out = run(
+        psremote()
+            .args([
+                "invoke",
+                "-C",
+                &target(&p, 0),
+                "--auth",
+                "basic",
+                "--allow-unencrypted",
+                "-f",
+            ])
+            .arg(&script)
+            .args(["--args", "3"]),
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["DeviceID", "FreeSpace", "Size"]
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("C:") && l.contains("61203587072"))
+    );
+    assert!(lines.iter().any(|l| l.starts_with("D:")));
+}
+
+#[test]
+fn seed_persistent_state_in_enter_with_piped_input() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().args([
+            "enter",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+        ]),
+        Some(
+            "$h = get-hotfix\n\
+             $h | where {$_.installedby -ne \"NT AUTHORITY\\SYSTEM\"}\n\
+             exit\n",
+        ),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("[127.0.0.1]: PS> "),
+        "prompt first:\n{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("[127.0.0.1]: PS> ").count(),
+        3,
+        "one prompt per line:\n{stdout}"
+    );
+    // The filter ran against the variable set by the line before: state persisted.
+    assert!(stdout.contains("KB4589208"), "{stdout}");
+    assert!(stdout.contains("KB5028951"), "{stdout}");
+    assert!(
+        !stdout.contains("KB5031364"),
+        "SYSTEM's hotfixes filtered out:\n{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "Source        Description      HotFixID      InstalledBy          InstalledOn"
+        )
+    );
+    assert!(stdout.contains("CONTOSO\\jsmith"));
+}
+
+#[test]
+fn enter_shows_the_prompt_and_exits() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().args([
+            "enter",
+            "-C",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+        ]),
+        Some("exit\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "[127.0.0.1]: PS> ");
+    // The shell was closed on exit: nothing left open on the endpoint.
+    let stats = p.stats().expect("stats");
+    assert_eq!(stats["shells_open"], 0, "{stats}");
+}
+
+#[test]
+fn json_output_is_ndjson_with_computer_names() {
+    let p = peer(&["--listen-count", "2"]);
+    let (a, b) = (target(&p, 0), target(&p, 1));
+    let out = run(
+        psremote().args([
+            "invoke",
+            "-C",
+            &format!("{a},{b}"),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "--json",
+            "-c",
+            "Get-UICulture; 'plain'",
+        ]),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    let computers: Vec<String> = lines
+        .iter()
+        .map(|j| {
+            j.pointer("/ms/PSComputerName")
+                .and_then(|c| c.as_str())
+                .unwrap_or_else(|| panic!("no PSComputerName in {j}"))
+                .to_string()
+        })
+        .collect();
+    assert_eq!(computers.iter().filter(|c| **c == a).count(), 2);
+    assert_eq!(computers.iter().filter(|c| **c == b).count(), 2);
+    assert!(stdout.contains("System.Globalization.CultureInfo"));
+    assert!(stdout.contains("\"plain\""));
+}
+
+#[test]
+fn non_terminating_error_is_formatted_like_powershell_and_exit_is_one() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().args([
+            "invoke",
+            "-C",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "Get-HotFix -Id KB0000000",
+        ]),
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("Cannot find the requested hotfix"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("    + CategoryInfo          : ObjectNotFound: ("),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[2],
+        "    + FullyQualifiedErrorId : GetHotFixNoEntriesFound,Microsoft.PowerShell.Commands.GetHotFixCommand"
+    );
+    assert_no_internals(&stderr);
+}
+
+#[test]
+fn parse_error_is_one_error_record() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().args([
+            "invoke",
+            "-C",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "-c",
+            "Get-Date {",
+        ]),
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains("    + CategoryInfo          : ParserError"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("    + FullyQualifiedErrorId : "),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert_no_internals(&stderr);
+}
+
+#[test]
+fn one_unreachable_computer_does_not_stop_the_others() {
+    let p = peer(&[]);
+    // A port nothing listens on: bind one, then free it.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let good = target(&p, 0);
+    let bad = format!("127.0.0.1:{dead}");
+    let out = run(
+        psremote().args([
+            "invoke",
+            "-C",
+            &format!("{good},{bad}"),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "--connect-timeout",
+            "5",
+            "'still here'",
+        ]),
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    assert_eq!(text(&out.stdout), "still here\n");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(first.starts_with(&format!("[{bad}] ")), "{stderr}");
+    assert!(
+        stderr.contains("hint:"),
+        "a troubleshooting hint:\n{stderr}"
+    );
+    assert_no_internals(&stderr);
+}
+
+#[test]
+fn refused_authentication_is_one_line_with_a_hint() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().env("PSREMOTE_PASSWORD", "wrong").args([
+            "invoke",
+            "-C",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "1",
+        ]),
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(stderr.starts_with("[127.0.0.1] "), "{stderr}");
+    assert!(stderr.to_lowercase().contains("auth"), "{stderr}");
+    assert!(stderr.contains("hint:"), "{stderr}");
+    assert_no_internals(&stderr);
+}
+
+#[test]
+fn basic_over_http_is_refused_unless_allowed() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().args(["invoke", "-C", &target(&p, 0), "--auth", "basic", "1"]),
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr.contains("Basic"), "{stderr}");
+    assert!(stderr.contains("HTTPS"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert_no_internals(&stderr);
+}
+
+#[test]
+fn unknown_configuration_names_the_fix() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().args([
+            "invoke",
+            "-C",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "--configuration-name",
+            "NoSuchEndpoint",
+            "1",
+        ]),
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(stderr.starts_with("[127.0.0.1] "), "{stderr}");
+    assert!(stderr.to_lowercase().contains("configuration"), "{stderr}");
+    assert_no_internals(&stderr);
+}
+
+#[test]
+fn no_language_endpoint_refuses_scripts_but_runs_commands() {
+    let p = peer(&[]);
+    let base = |cmd: &mut Command| {
+        cmd.env("PSREMOTE_USER", "restricted")
+            .env("PSREMOTE_PASSWORD", "R3stricted!pass")
+            .args([
+                "invoke",
+                "-C",
+                &target(&p, 0),
+                "--auth",
+                "basic",
+                "--allow-unencrypted",
+                "--configuration-name",
+                "Restricted",
+            ]);
+    };
+    let mut script = psremote();
+    base(&mut script);
+    let out = run(script.args(["-c", "$x = 1; $x"]), None);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains("    + FullyQualifiedErrorId : "),
+        "{stderr}"
+    );
+    assert_no_internals(&stderr);
+
+    let mut cmd = psremote();
+    base(&mut cmd);
+    let out = run(
+        cmd.args(["--command", "Get-Command", "-p", "Name=Get-Help"]),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Get-Help"));
+}
+
+#[test]
+fn invoke_without_a_computer_says_what_to_do() {
+    let out = run(psremote().args(["invoke", "Get-Date"]), None);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("-C"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn clixml_decode_encode_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xml = dir.path().join("in.xml");
+    std::fs::write(
+        &xml,
+        "<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">\
+         <Obj RefId=\"0\"><TN RefId=\"0\"><T>System.ServiceProcess.ServiceController</T>\
+         <T>System.ComponentModel.Component</T><T>System.Object</T></TN>\
+         <ToString>System.ServiceProcess.ServiceController</ToString>\
+         <Props><S N=\"Name\">WinRM</S><I32 N=\"Status\">4</I32><B N=\"CanStop\">true</B></Props></Obj>\
+         <S>line_x000A_two</S><I64>-5</I64><Nil /></Objs>",
+    )
+    .expect("write xml");
+    let dec = run(psremote().arg("clixml").arg("decode").arg(&xml), None);
+    assert_eq!(dec.status.code(), Some(0), "{}", text(&dec.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&dec.stdout).expect("JSON array");
+    let arr = json.as_array().expect("array of top-level values");
+    assert_eq!(arr.len(), 4);
+    assert!(text(&dec.stdout).contains("System.ServiceProcess.ServiceController"));
+    assert!(text(&dec.stdout).contains("WinRM"));
+
+    let js = dir.path().join("values.json");
+    std::fs::write(&js, &dec.stdout).expect("write json");
+    let enc = run(psremote().arg("clixml").arg("encode").arg(&js), None);
+    assert_eq!(enc.status.code(), Some(0), "{}", text(&enc.stderr));
+    assert!(text(&enc.stdout).contains("<S N=\"Name\">WinRM</S>"));
+
+    // decode(encode(decode(x))) == decode(x), through stdin this time.
+    let again = run(
+        psremote().args(["clixml", "decode", "-"]),
+        Some(&text(&enc.stdout)),
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let json2: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert_eq!(json, json2);
+}
+
+#[test]
+fn clixml_bad_input_names_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xml = dir.path().join("bad.xml");
+    std::fs::write(
+        &xml,
+        "<Objs>\n  <S>ok</S>\n  <I32>notanumber</I32>\n</Objs>\n",
+    )
+    .expect("write");
+    let out = run(psremote().arg("clixml").arg("decode").arg(&xml), None);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let prefix = format!("psremote: {}:3:", xml.display());
+    assert!(stderr.starts_with(&prefix), "line 3 named: {stderr}");
+    assert!(out.stdout.is_empty());
+
+    let js = dir.path().join("bad.json");
+    std::fs::write(&js, "[\n  \"a\",\n  {\"broken\": }\n]\n").expect("write");
+    let out = run(psremote().arg("clixml").arg("encode").arg(&js), None);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!("psremote: {}:3:", js.display())),
+        "{stderr}"
+    );
+}
