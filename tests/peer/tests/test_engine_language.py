@@ -537,6 +537,10 @@ def test_hostile_scripts_fail_cleanly(engine, rs):
     assert failed.CategoryInfo.Category == ErrorCategory.ParserError
     _, failed = run(engine, rs, script("$a = @{}; " + "$a." * 3000 + "x"))
     assert failed is not None
+    ctx, failed = run(engine, rs, script("$big = 1..1000000000; 'after'"))
+    assert ctx.errors[0].FullyQualifiedErrorId == "EndpointLimitExceeded" and ctx.output == ["after"]
+    ctx, failed = run(engine, rs, script("'x' * 1e12"))
+    assert ctx.errors[0].FullyQualifiedErrorId == "EndpointLimitExceeded"
     for text in ("\x00\x01\x02", "'\udcff'", "@{", "[", "$", "-", "& ", "{{{{", "}", ")", "|", "1 |", "@(", "$(",
                  "\"$(\"", "[int", "param(", "if", "foreach ($x", "1..", "-not", "'a' -", "Get-Service -Name:",
                  "%", "?", "$x.", "$x[", "1,", ",", "[pscustomobject]@{a=", "\"`", "<#", "`"):

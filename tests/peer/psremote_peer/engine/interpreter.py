@@ -930,6 +930,7 @@ class Interpreter:
             return self.binary(op, left, right, node.pos)
         if op == "..":
             a, b = int(self._num(left, node.pos)), int(self._num(right, node.pos))
+            _check_size(abs(b - a) + 1, "range")
             return list(range(a, b + 1)) if a <= b else list(range(a, b - 1, -1))
         if op == "f":
             return _format(o.to_string(left), right if isinstance(right, list) else [right])
@@ -983,9 +984,13 @@ class Interpreter:
             if isinstance(right, datetime.timedelta):
                 return _as_datetime(left) - right
         if op == "*" and isinstance(left_p, str):
-            return left_p * int(self._num(right, pos))
+            times = int(self._num(right, pos))
+            _check_size(len(left_p) * max(times, 0), "string")
+            return left_p * times
         if op == "*" and isinstance(left, list):
-            return list(left) * int(self._num(right, pos))
+            times = int(self._num(right, pos))
+            _check_size(len(left) * max(times, 0), "array")
+            return list(left) * times
         a, b = self._num(left, pos), self._num(right, pos)
         if op in "/%" and b == 0:
             raise runtime_error("Attempted to divide by zero.", "RuntimeException", ErrorCategory.NotSpecified)
@@ -1071,6 +1076,17 @@ class Interpreter:
             raise runtime_error(f"Cannot compare \"{o.to_string(left)}\" because it is not IComparable.",
                                 "NotIcomparable", ErrorCategory.InvalidOperation)
         raise runtime_error(f"Unsupported operator -{op}.", "UnsupportedOperator")
+
+
+# Bounds that keep one script from exhausting the endpoint's memory (a Windows host would
+# try and page); beyond them the statement fails with an ErrorRecord.
+MAX_COLLECTION = 10_000_000
+
+
+def _check_size(n: int, what: str) -> None:
+    if n > MAX_COLLECTION:
+        raise runtime_error(f"The {what} would have {n} elements; this endpoint allows at most {MAX_COLLECTION}.",
+                            "EndpointLimitExceeded", ErrorCategory.LimitsExceeded)
 
 
 def _as_datetime(d: datetime.datetime) -> datetime.datetime:
