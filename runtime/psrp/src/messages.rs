@@ -89,7 +89,8 @@ pub struct GetCommandMetadata {
 }
 
 impl GetCommandMetadata {
-    /// Everything matching the name patterns, of every command type.
+    /// Everything matching the name patterns, of every command type a PowerShell 7 or
+    /// Windows PowerShell server knows ([`CommandTypes::All`]).
     pub fn names<I, S>(names: I) -> GetCommandMetadata
     where
         I: IntoIterator<Item = S>,

@@ -160,6 +160,8 @@ psrp_enum!(
 
 psrp_enum!(
     /// CommandTypes (MS-PSRP 2.2.3.19), a flags enum; combinations are kept as `Other(n)`.
+    /// `All` is PowerShell 7's (383, no Workflow): PowerShell 7 servers refuse the Workflow
+    /// bit, Windows PowerShell 5.1 accepts any combination (its own All is 511).
     CommandTypes, "System.Management.Automation.CommandTypes", {
         Alias = 1 => "Alias",
         Function = 2 => "Function",
@@ -170,7 +172,7 @@ psrp_enum!(
         Script = 64 => "Script",
         Workflow = 128 => "Workflow",
         Configuration = 256 => "Configuration",
-        All = 511 => "All",
+        All = 383 => "All",
     }
 );
 
@@ -391,4 +393,52 @@ fn dict_get<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
         .iter()
         .find(|(k, _)| k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(key)))
         .map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_encode_as_dotnet_enums() {
+        let v = CommandTypes::All.to_value();
+        assert_eq!(CommandTypes::from_value(&v), Some(CommandTypes::All));
+        assert_eq!(CommandTypes::All.as_i32(), 383);
+        // Windows PowerShell's All (with Workflow) is kept as a number.
+        assert_eq!(CommandTypes::from_i32(511), CommandTypes::Other(511));
+        assert_eq!(
+            CommandTypes::Other(511)
+                .to_value()
+                .as_object()
+                .and_then(|o| o.to_string.clone()),
+            Some("511".into())
+        );
+        let o = ApartmentState::Unknown.to_value();
+        let o = o.as_object().cloned().unwrap_or_default();
+        assert_eq!(
+            o.type_names().first().map(String::as_str),
+            Some("System.Threading.ApartmentState")
+        );
+        assert_eq!(o.to_string.as_deref(), Some("Unknown"));
+        assert_eq!(
+            HostMethodIdentifier::from_i32(46),
+            HostMethodIdentifier::ReadKey
+        );
+        assert!(HostMethodIdentifier::SetShouldExit.is_void());
+        assert!(!HostMethodIdentifier::ReadLine.is_void());
+        assert!(PSInvocationState::Stopped.is_terminal());
+        assert!(!PSInvocationState::Stopping.is_terminal());
+    }
+
+    #[test]
+    fn host_info_round_trips() {
+        let h = HostInfo {
+            is_host_null: false,
+            is_host_ui_null: false,
+            is_host_raw_ui_null: true,
+            use_runspace_host: false,
+            host_default_data: Some(Value::I32(1)),
+        };
+        assert_eq!(HostInfo::from_value(&h.to_value()), Ok(h));
+    }
 }
