@@ -641,3 +641,25 @@ def test_concurrent_pipelines_on_one_runspace(engine):
         assert results[n][0] is None
         assert results[n][1:] == [f"{n}:{i * n}" for i in range(1, 301)]
     assert out(engine, rs, "$shared2 + $shared3 + $shared5 + $shared7") == [17]
+
+
+def test_host_object_forwards_to_the_client(engine, rs):
+    """$host.UI / RawUI calls become host calls with host-encoded arguments, as in the pshost
+    recordings (colours as integers, PromptForCredential as PromptForCredential2 with 3, 1)."""
+    text = ("$host.CurrentCulture; $host.SetShouldExit(1); $name = $host.UI.ReadLine(); \"got $name\"\n"
+            "$host.UI.Write('Write1'); $host.UI.Write([System.ConsoleColor]::Blue, [System.ConsoleColor]::White, "
+            "'Write2'); $host.UI.WriteLine(); $host.UI.WriteLine('WriteLine2'); $host.UI.WriteErrorLine('err')\n"
+            "$host.UI.PromptForCredential('c', 'm', 'u', 't') | Out-Null\n"
+            "$host.UI.PromptForChoice('c', 'm', @('&Yes', '&No'), 0)\n"
+            "$host.UI.RawUI.ForegroundColor; $host.UI.RawUI.WindowTitle = 'new'; $host.Name")
+    ctx, failed = run(engine, rs, script(text), host_responses=["typed", None, 1, 7])
+    assert failed is None
+    assert [str(v) for v in ctx.output] == ["en-US", "got typed", "1", "7", "ServerRemoteHost"]
+    calls = [(m.name, [o.plain(a) if not isinstance(a, list) else len(a) for a in args])
+             for m, args in ctx.host_calls]
+    assert calls == [
+        ("SetShouldExit", [1]), ("ReadLine", []), ("Write1", ["Write1"]), ("Write2", [9, 15, "Write2"]),
+        ("WriteLine1", []), ("WriteLine2", ["WriteLine2"]), ("WriteErrorLine", ["err"]),
+        ("PromptForCredential2", ["c", "m", "u", "t", 3, 1]), ("PromptForChoice", ["c", "m", 2, 0]),
+        ("GetForegroundColor", []), ("SetWindowTitle", ["new"])]
+    assert out(engine, rs, "$h = @{}; $h.Add('k', 1); [void]$h.Count; $h.k") == [1]

@@ -652,13 +652,17 @@ def get_date(inv: Invocation) -> t.Iterator[t.Any]:
     yield dt
 
 
-@cmdlet("Get-UICulture", "Get-Culture")
-def get_uiculture(inv: Invocation) -> t.Iterator[t.Any]:
-    # CultureInfo's serialization set (types.ps1xml), as the pshost fixture shows it on the wire.
-    yield o.make_object(["System.Globalization.CultureInfo", "System.Object"], adapted=[
+def culture_object() -> PSObject:
+    """en-US with CultureInfo's serialization set (types.ps1xml), as the pshost recording shows."""
+    return o.make_object(["System.Globalization.CultureInfo", "System.Object"], adapted=[
         ("LCID", 1033), ("Name", "en-US"), ("DisplayName", "English (United States)"),
         ("IetfLanguageTag", "en-US"), ("ThreeLetterISOLanguageName", "eng"),
         ("ThreeLetterWindowsLanguageName", "ENU"), ("TwoLetterISOLanguageName", "en")], to_string="en-US")
+
+
+@cmdlet("Get-UICulture", "Get-Culture")
+def get_uiculture(inv: Invocation) -> t.Iterator[t.Any]:
+    yield culture_object()
 
 
 @cmdlet("Start-Sleep")

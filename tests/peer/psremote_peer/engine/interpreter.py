@@ -499,6 +499,10 @@ class Interpreter:
                                     f"{o.type_names(obj)[0] if obj is not None else 'null'}.", "CannotIndex")
 
     def set_member(self, obj: t.Any, name: str, value: t.Any) -> None:
+        from .host import RemoteHostRawUI
+
+        if isinstance(obj, RemoteHostRawUI) and obj.set_member(name, value):
+            return
         if isinstance(obj, (dict, PSDict)):
             for k in list(obj.keys()):
                 if str(k).lower() == name.lower():
@@ -519,7 +523,8 @@ class Interpreter:
         collected ($null, the single object, or object[])."""
         if isinstance(node, ast.Pipeline) and len(node.elements) == 1 and not isinstance(
                 node.elements[0], ast.CommandNode):
-            return self.eval(node.elements[0])
+            value = self.eval(node.elements[0])
+            return None if value is o.VOID else value
         if isinstance(node, ast.Assign):
             self.assign(node)
             return self.eval(node.target)
@@ -703,6 +708,10 @@ class Interpreter:
             return v
         if name in _PREFERENCE_DEFAULTS:
             return _PREFERENCE_DEFAULTS[name]
+        if name == "host":
+            from .host import RemoteHost
+
+            return RemoteHost(self)
         return self.engine.automatic_variable(self.runspace, name)
 
     def eval_Member(self, node: ast.Member) -> t.Any:
@@ -710,6 +719,10 @@ class Interpreter:
         name = node.name if isinstance(node.name, str) else o.to_string(self.eval(node.name))
         if node.static:
             return self.static_member(obj, name)
+        from .host import HOST_TYPES
+
+        if isinstance(obj, HOST_TYPES):
+            return obj.member(name)
         return o.get_property(obj, name)
 
     def static_member(self, ty: t.Any, name: str) -> t.Any:
@@ -768,6 +781,10 @@ class Interpreter:
         if node.static:
             tname = node.obj.type if isinstance(node.obj, ast.TypeLit) else o.to_string(obj)
             return self.static_call(tname, name, args)
+        from .host import HOST_TYPES
+
+        if isinstance(obj, HOST_TYPES):
+            return obj.method(node.name, args)
         if isinstance(obj, str) or (isinstance(obj, PSObject) and isinstance(obj, str)):
             s = str.__str__(obj)
             fn = _STRING_METHODS.get(name)
@@ -791,7 +808,7 @@ class Interpreter:
                 return any(o.to_string(k).lower() == o.to_string(args[0]).lower() for k in obj.keys())
             if name == "add":
                 obj[args[0]] = args[1]
-                return None
+                return o.VOID
         raise runtime_error(
             f"Method invocation failed because [{o.type_names(obj)[0] if obj is not None else 'null'}] does not "
             f"contain a method named '{node.name}'.", "MethodNotFound", ErrorCategory.InvalidOperation)
@@ -869,7 +886,7 @@ class Interpreter:
         if full in ("System.Object", "System.Management.Automation.PSObject"):
             return value
         if full == "System.Void":
-            return None
+            return o.VOID
         if full == "System.Management.Automation.PSCustomObject":
             if isinstance(value, (dict, PSDict)):
                 return o.make_custom([(o.to_string(k), o.to_wire(v)) for k, v in value.items()],

@@ -440,8 +440,21 @@ def plain(v: t.Any) -> t.Any:
     return v
 
 
+class _Void:
+    """What a void method call ([void] cast, `$h.Add(k, v)`, `$host.UI.WriteLine()`) gives: no
+    output at all, unlike $null, which is one object."""
+
+    def __repr__(self) -> str:
+        return "VOID"
+
+
+VOID = _Void()
+
+
 def enumerate_value(v: t.Any) -> t.Iterator[t.Any]:
     """How the pipeline unrolls a value written to it: collections one level, others as is."""
+    if v is VOID:
+        return
     if isinstance(v, (list, tuple)) and not isinstance(v, str):
         yield from v
     elif isinstance(v, collections.abc.Iterator):

@@ -194,6 +194,7 @@ class Parser:
         self.text = text
         self.i = 0
         self.n = len(text)
+        self.no_comma = False  # inside method-call arguments
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -264,6 +265,9 @@ class Parser:
         return s
 
     def parse_block_body(self, end_char: str) -> Script:
+        return t.cast(Script, self.nested(lambda: self._parse_block_body(end_char)))
+
+    def _parse_block_body(self, end_char: str) -> Script:
         start = self.i
         self.skip_separators()
         params = None
@@ -861,6 +865,8 @@ class Parser:
     def parse_array(self) -> Node:
         """The comma operator; a cast or unary operator binds tighter (about_Operator_Precedence)."""
         pos = self.i
+        if self.no_comma:
+            return self.parse_unary()
         if self.peek() == ",":
             self.i += 1
             self.skip_ws(newlines=True)
@@ -935,13 +941,20 @@ class Parser:
         return Member(pos, obj, name, static)
 
     def parse_logical_no_comma(self) -> Node:
-        """Method arguments: commas separate arguments rather than build arrays."""
-        save_array = self.parse_array
-        self.parse_array = self.parse_unary  # type: ignore[method-assign]
+        """Method arguments: commas separate arguments rather than build arrays (only at this
+        level: inside `( )`, `@( )`, `{ }` a comma is the array operator again)."""
+        saved, self.no_comma = self.no_comma, True
         try:
             return self.parse_logical()
         finally:
-            self.parse_array = save_array  # type: ignore[method-assign]
+            self.no_comma = saved
+
+    def nested(self, fn: t.Callable[[], t.Any]) -> t.Any:
+        saved, self.no_comma = self.no_comma, False
+        try:
+            return fn()
+        finally:
+            self.no_comma = saved
 
     def parse_variable(self) -> Node:
         pos = self.i
@@ -1009,7 +1022,7 @@ class Parser:
             self.skip_ws(newlines=True)
             if self.peek() == ")":
                 raise self.error("An expression was expected after '('.", "ExpectedExpression")
-            inner = self.parse_statement_value()
+            inner = self.nested(self.parse_statement_value)
             self.skip_ws(newlines=True)
             if self.peek() != ")":
                 raise self.error("Missing closing ')' in expression.", "MissingEndParenthesisInExpression",
@@ -1050,6 +1063,9 @@ class Parser:
         raise self.error(f"Unexpected token '{tok}' in expression or statement.", "UnexpectedToken")
 
     def parse_hashtable(self) -> Node:
+        return t.cast(Node, self.nested(self._parse_hashtable))
+
+    def _parse_hashtable(self) -> Node:
         pos = self.i
         self.i += 2
         pairs = []

@@ -62,8 +62,7 @@ class RecordingContext:
 
     def host_call(self, method: t.Any, args: list[t.Any]) -> t.Any:
         self.host_calls.append((method, args))
-        name = getattr(method, "name", str(method))
-        if not (name.startswith("Read") or name.startswith("Prompt")):
+        if method.is_void():
             return None  # a void host method gets no response (MS-PSRP 2.2.2.27)
         return self._host_responses.pop(0) if self._host_responses else None
 
