@@ -8,7 +8,7 @@ import typing as t
 import uuid
 
 from psrpcore.types import HostMethodIdentifier as M
-from psrpcore.types import ErrorCategory, PSInt64, PSObject
+from psrpcore.types import ErrorCategory, PSObject
 
 from . import objects as o
 from .errors import runtime_error
@@ -174,4 +174,4 @@ def _no_method(type_name: str, name: str) -> Exception:
 
 HOST_TYPES = (RemoteHost, RemoteHostUI, RemoteHostRawUI)
 
-__all__ = ["RemoteHost", "HOST_TYPES", "PSInt64"]
+__all__ = ["RemoteHost", "HOST_TYPES"]
