@@ -330,6 +330,8 @@ def test_discovery_filters(engine, rs):
     assert cmds and not any(n.startswith("Get-") for n in cmds)
     ctx, failed = run(engine, rs, script(DISCOVERY, "Get-Service"))
     assert failed is None and json.loads(ctx.output[0])["name"] == "Get-Service"
+    ctx, failed = run(engine, rs, script("\ufeff" + DISCOVERY.replace("\n", "\r\n"), Name="Get-Date"))
+    assert failed is None and json.loads(ctx.output[0])["name"] == "Get-Date"
 
 
 def test_discovery_refused_on_restricted(engine):

@@ -120,7 +120,7 @@ class Engine:
         # Parse every script before running anything, as PowerShell compiles the whole pipeline.
         parsed = {}
         for c in commands:
-            if c.is_script and not c.command_text.lstrip().startswith(DISCOVERY_MARKER):
+            if c.is_script and not c.command_text.lstrip("\ufeff \t\r\n").startswith(DISCOVERY_MARKER):
                 parser = Parser(c.command_text)
                 try:
                     parsed[id(c)] = parser.parse_script()
