@@ -334,6 +334,11 @@ def test_discovery_filters(engine, rs):
     assert failed is None and json.loads(ctx.output[0])["name"] == "Get-Date"
 
 
+def test_discovery_unknown_parameter(engine, rs):
+    _, failed = run(engine, rs, script(DISCOVERY, CommandName="x"))
+    assert failed.FullyQualifiedErrorId == "NamedParameterNotFound"
+
+
 def test_discovery_refused_on_restricted(engine):
     rs = engine.new_runspace("http://schemas.microsoft.com/powershell/Restricted", None)
     _, failed = run(engine, rs, script(DISCOVERY))

@@ -34,8 +34,16 @@ def _script_parameters(args: list[Arg]) -> dict[str, list[str]]:
             if not a.has_value and i + 1 < len(args) and args[i + 1].name is None:
                 value = args[i + 1].value
                 i += 1
-            if key is not None:
-                out[key] = _strings(value)
+            if key is None:
+                # what binding the script's param() block would say
+                from psrpcore.types import ErrorCategory
+
+                from .errors import EngineError, error_record
+
+                raise EngineError(error_record(
+                    f"A parameter cannot be found that matches parameter name '{a.name}'.", "NamedParameterNotFound",
+                    ErrorCategory.InvalidArgument, exception="ParameterBindingException"))
+            out[key] = _strings(value)
         i += 1
     if positional and "Name" not in out:
         out["Name"] = _strings(positional[0])
