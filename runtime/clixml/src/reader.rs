@@ -126,6 +126,69 @@ impl Tag {
     }
 }
 
+/// RefId → item. PowerShell numbers RefIds 0, 1, 2, …: those live in a vector indexed by the
+/// number (no hashing); any other spelling (the spec's `RefId-0`, huge numbers) in a map.
+struct RefTable<'a, T> {
+    dense: Vec<Option<T>>,
+    other: HashMap<Cow<'a, str>, T>,
+}
+
+impl<T> Default for RefTable<'_, T> {
+    fn default() -> Self {
+        RefTable {
+            dense: Vec::new(),
+            other: HashMap::new(),
+        }
+    }
+}
+
+impl<'a, T> RefTable<'a, T> {
+    /// The number of a canonical decimal RefId (`0`, `17`; not `017` or `RefId-0`).
+    #[inline]
+    fn number(id: &str) -> Option<usize> {
+        let b = id.as_bytes();
+        if b.is_empty()
+            || b.len() > 9
+            || (b.len() > 1 && b[0] == b'0')
+            || !b.iter().all(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        Some(
+            b.iter()
+                .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0')),
+        )
+    }
+
+    #[inline]
+    fn get(&self, id: &str) -> Option<&T> {
+        // An id stored in the map while the vector was short may be covered by it now: the
+        // vector holds the later definition if there is one.
+        Self::number(id)
+            .and_then(|i| self.dense.get(i))
+            .and_then(Option::as_ref)
+            .or_else(|| self.other.get(id))
+    }
+
+    #[inline]
+    fn insert(&mut self, id: Cow<'a, str>, item: T) {
+        // Dense only near the ids seen so far, so a huge RefId cannot allocate a huge vector.
+        match Self::number(&id).filter(|n| *n <= self.dense.len() + 1024) {
+            Some(i) => {
+                if i >= self.dense.len() {
+                    self.dense.resize_with(i + 1, || None);
+                }
+                if let Some(slot) = self.dense.get_mut(i) {
+                    *slot = Some(item);
+                }
+            }
+            None => {
+                self.other.insert(id, item);
+            }
+        }
+    }
+}
+
 /// The attributes CLIXML uses: `N` (property / entry name) and `RefId`.
 struct Attrs<'a> {
     name: Option<Cow<'a, str>>,
@@ -136,10 +199,14 @@ struct Parser<'a, 'l> {
     xml: quick_xml::Reader<&'a [u8]>,
     src: &'a str,
     limits: &'l Limits,
-    objects: HashMap<Cow<'a, str>, Arc<PsObject>>,
-    type_names: HashMap<Cow<'a, str>, Arc<[String]>>,
+    objects: RefTable<'a, Arc<PsObject>>,
+    type_names: RefTable<'a, Arc<[String]>>,
     ref_count: usize,
     text: String,
+    prop_stack: Vec<Property>,
+    item_stack: Vec<Value>,
+    /// An event read ahead by [`Parser::text`]'s fast path.
+    pending: Option<Event<'a>>,
     /// Where the last event began: structural errors point there.
     event_start: u64,
     /// Where the current element's text began: errors in a value's text point there.
@@ -166,10 +233,13 @@ impl<'a, 'l> Parser<'a, 'l> {
             xml,
             src,
             limits,
-            objects: HashMap::new(),
-            type_names: HashMap::new(),
+            objects: RefTable::default(),
+            type_names: RefTable::default(),
             ref_count: 0,
             text: String::new(),
+            prop_stack: Vec::new(),
+            item_stack: Vec::new(),
+            pending: None,
             event_start: 0,
             value_start: 0,
         }
@@ -270,30 +340,81 @@ impl<'a, 'l> Parser<'a, 'l> {
         let Some(raw) = self.input_slice(raw) else {
             return Err(self.invalid("attributes outside the input"));
         };
-        let mut iter = quick_xml::events::attributes::Attributes::new(raw, 0);
-        iter.with_checks(false);
-        for attr in iter {
-            let attr = attr.map_err(|e| self.xml_error(e.into()))?;
-            let is_name = match attr.key.as_ref() {
+        // A hand-rolled scan of `S Name S? '=' S? AttValue` (XML 1.0 §3.1): CLIXML elements
+        // carry at most `N` and `RefId`, and this is the hottest path of the reader.
+        let bytes = raw.as_bytes();
+        let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        let mut i = 0;
+        loop {
+            while i < bytes.len() && is_ws(bytes[i]) {
+                i += 1;
+            }
+            if i >= bytes.len() {
+                return Ok(attrs);
+            }
+            let name_start = i;
+            while i < bytes.len() && !is_ws(bytes[i]) && bytes[i] != b'=' {
+                i += 1;
+            }
+            let key = &raw[name_start..i];
+            while i < bytes.len() && is_ws(bytes[i]) {
+                i += 1;
+            }
+            if bytes.get(i) != Some(&b'=') || key.is_empty() {
+                return Err(self.malformed_attribute());
+            }
+            i += 1;
+            while i < bytes.len() && is_ws(bytes[i]) {
+                i += 1;
+            }
+            let quote = match bytes.get(i) {
+                Some(q @ (b'"' | b'\'')) => *q,
+                _ => return Err(self.malformed_attribute()),
+            };
+            i += 1;
+            let Some(len) = memchr::memchr(quote, &bytes[i..]) else {
+                return Err(self.malformed_attribute());
+            };
+            let value = &raw[i..i + len];
+            i += len + 1;
+            if i < bytes.len() && !is_ws(bytes[i]) {
+                return Err(self.malformed_attribute());
+            }
+            let is_name = match key {
                 "N" => true,
                 "RefId" => false,
-                _ => continue,
-            };
-            let value = match attr.value {
-                // Fast path: no entity, no line end to normalize, no `_x` escape.
-                Cow::Borrowed(v)
-                    if !v
-                        .bytes()
-                        .any(|b| matches!(b, b'&' | b'\t' | b'\r' | b'\n' | b'_')) =>
-                {
-                    Cow::Borrowed(v)
-                }
                 _ => {
-                    let normalized = attr
-                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|e| self.xml_error(e))?;
-                    Cow::Owned(decode_string(&normalized).into_owned())
+                    if value.contains('<') {
+                        return Err(self.malformed_attribute());
+                    }
+                    continue;
                 }
+            };
+            // One pass: `<` is ill-formed; entities, line ends and `_x` need the slow path.
+            let mut special = false;
+            for b in value.bytes() {
+                if ATTR_SPECIAL[usize::from(b)] {
+                    if b == b'<' {
+                        return Err(self.malformed_attribute());
+                    }
+                    special = true;
+                }
+            }
+            let value = if special {
+                // XML 1.0 §3.3.3: line ends become one LF, then each literal whitespace
+                // character a space (character references are kept as they are).
+                let spaced = value.replace("\r\n", " ").replace(['\r', '\n', '\t'], " ");
+                let attr = quick_xml::events::attributes::Attribute {
+                    key: quick_xml::name::QName(key),
+                    value: Cow::Borrowed(spaced.as_str()),
+                };
+                let normalized = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| self.xml_error(e))?;
+                Cow::Owned(decode_string(&normalized).into_owned())
+            } else {
+                // No entity, no line end to normalize, no `_x` escape.
+                Cow::Borrowed(value)
             };
             if is_name {
                 attrs.name = Some(value);
@@ -301,7 +422,15 @@ impl<'a, 'l> Parser<'a, 'l> {
                 attrs.ref_id = Some(value);
             }
         }
-        Ok(attrs)
+    }
+
+    fn malformed_attribute(&self) -> Error {
+        let (line, column) = self.here();
+        Error::Xml {
+            line,
+            column,
+            message: "malformed attribute".into(),
+        }
     }
 
     fn document(mut self) -> Result<Vec<Value>, Error> {
@@ -378,11 +507,33 @@ impl<'a, 'l> Parser<'a, 'l> {
     /// character references resolved and line ends normalized (XML 1.0 §2.11); `_xHHHH_` is
     /// left for the caller.
     fn text(&mut self, tag: &str) -> Result<Cow<'a, str>, Error> {
+        // Fast path: one text chunk, then the end tag (almost every primitive).
         let mut first: Option<Cow<'a, str>> = None;
+        match self.event()? {
+            Event::End(e) if e.name().as_ref() == tag => return Ok(Cow::Borrowed("")),
+            Event::Text(t) => {
+                let chunk = t.xml10_content();
+                if chunk.len() > self.limits.max_string_len {
+                    return Err(self.limit(LimitKind::StringLen, self.limits.max_string_len));
+                }
+                match self.event()? {
+                    Event::End(e) if e.name().as_ref() == tag => return Ok(chunk),
+                    other => {
+                        first = Some(chunk);
+                        self.pending = Some(other);
+                    }
+                }
+            }
+            other => self.pending = Some(other),
+        }
         let mut owned = false;
         self.text.clear();
         loop {
-            match self.event()? {
+            let event = match self.pending.take() {
+                Some(e) => e,
+                None => self.event()?,
+            };
+            match event {
                 Event::Text(t) => {
                     let chunk = t.xml10_content();
                     self.push_text(&mut first, &mut owned, chunk)?;
@@ -788,16 +939,19 @@ impl<'a, 'l> Parser<'a, 'l> {
         empty: bool,
         depth: usize,
     ) -> Result<Vec<Property>, Error> {
-        let mut props = Vec::new();
         if empty {
-            return Ok(props);
+            return Ok(Vec::new());
         }
+        // Children collect on a shared stack, then move into one exactly-sized Vec.
+        let base = self.prop_stack.len();
         self.check_depth(depth)?;
         loop {
             let (start, is_empty) = match self.node()? {
                 Node::Start(e) => (e, false),
                 Node::Empty(e) => (e, true),
-                Node::End(e) if e.name().as_ref() == tag => return Ok(props),
+                Node::End(e) if e.name().as_ref() == tag => {
+                    return Ok(self.prop_stack.drain(base..).collect());
+                }
                 Node::End(e) => {
                     return Err(
                         self.invalid(format!("expected </{tag}>, found </{}>", e.name().as_ref()))
@@ -805,14 +959,14 @@ impl<'a, 'l> Parser<'a, 'l> {
                 }
                 Node::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
             };
-            self.check_len(props.len())?;
+            self.check_len(self.prop_stack.len() - base)?;
             if start.name().as_ref() == "MS" {
                 // A property set nested in <MS> (MS-PSRP 2.2.5.2.9).
                 let Some(name) = self.attrs(&start)?.name else {
                     return Err(self.invalid("property set <MS> without N attribute"));
                 };
                 let members = self.properties("MS", is_empty, depth + 1)?;
-                props.push(Property {
+                self.prop_stack.push(Property {
                     name: name.into_owned(),
                     value: crate::value::property_set(members),
                 });
@@ -822,7 +976,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             let Some(name) = name else {
                 return Err(self.invalid(format!("property in <{tag}> without N attribute")));
             };
-            props.push(Property {
+            self.prop_stack.push(Property {
                 name: name.into_owned(),
                 value,
             });
@@ -831,16 +985,18 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     /// Children of `<LST>`/`<IE>`/`<STK>`/`<QUE>` (2.2.5.2.6.1-3).
     fn list(&mut self, tag: &'static str, empty: bool, depth: usize) -> Result<Vec<Value>, Error> {
-        let mut items = Vec::new();
         if empty {
-            return Ok(items);
+            return Ok(Vec::new());
         }
+        let base = self.item_stack.len();
         self.check_depth(depth)?;
         loop {
             let (start, is_empty) = match self.node()? {
                 Node::Start(e) => (e, false),
                 Node::Empty(e) => (e, true),
-                Node::End(e) if e.name().as_ref() == tag => return Ok(items),
+                Node::End(e) if e.name().as_ref() == tag => {
+                    return Ok(self.item_stack.drain(base..).collect());
+                }
                 Node::End(e) => {
                     return Err(
                         self.invalid(format!("expected </{tag}>, found </{}>", e.name().as_ref()))
@@ -848,9 +1004,9 @@ impl<'a, 'l> Parser<'a, 'l> {
                 }
                 Node::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
             };
-            self.check_len(items.len())?;
+            self.check_len(self.item_stack.len() - base)?;
             let (_, value) = self.value(start, is_empty, depth + 1)?;
-            items.push(value);
+            self.item_stack.push(value);
         }
     }
 
@@ -897,6 +1053,18 @@ impl<'a, 'l> Parser<'a, 'l> {
         }
     }
 }
+
+/// Bytes of an attribute value that need a look: `<` (ill-formed), `&`, TAB/CR/LF, `_`.
+static ATTR_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'<' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'_' as usize] = true;
+    t
+};
 
 const XML_WS: &[char] = &[' ', '\t', '\r', '\n'];
 

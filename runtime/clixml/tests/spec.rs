@@ -406,3 +406,45 @@ fn limits_give_typed_errors() {
         })
     ));
 }
+
+#[test]
+fn attribute_syntax_variants() {
+    let v = one(
+        "<Obj  RefId = '0' ><MS><S N = 'a&amp;b' >x</S><I32\tN=\"c\td\"\n>1</I32><I32 N=\"e&#x9;f\">2</I32></MS></Obj>",
+    );
+    let o = v.as_object().unwrap();
+    assert_eq!(o.extended[0].name, "a&b");
+    // XML attribute normalization turns a literal TAB into a space; `_x0009_` keeps it.
+    assert_eq!(o.extended[1].name, "c d");
+    // A character reference is not normalized.
+    assert_eq!(o.extended[2].name, "e\tf");
+    assert_eq!(
+        one("<Obj><MS><S N=\"c_x0009_d\">x</S></MS></Obj>")
+            .as_object()
+            .unwrap()
+            .extended[0]
+            .name,
+        "c\td"
+    );
+    for bad in [
+        "<S N=\"x>y</S>",
+        "<S N=x>y</S>",
+        "<S N=\"a<b\">y</S>",
+        "<S N=\"a\"M=\"b\">y</S>",
+    ] {
+        assert!(matches!(from_str(bad), Err(Error::Xml { .. })), "{bad}");
+    }
+    // Unknown attributes (xmlns, Version) are ignored.
+    assert_eq!(
+        one("<S xmlns=\"urn:x\" N=\"n\">v</S>"),
+        Value::String("v".into())
+    );
+    // RefIds need not be numbers, and a large number does not allocate a large table.
+    let v = one(
+        "<Obj RefId=\"4000000000\"><LST><Obj RefId=\"x-1\" /><Ref RefId=\"x-1\" /></LST></Obj>",
+    );
+    let ObjContent::List(_, items) = &v.as_object().unwrap().content else {
+        panic!()
+    };
+    assert_eq!(items[0], items[1]);
+}
