@@ -256,7 +256,8 @@ PARAM_KEYS = ["name", "type", "is_mandatory", "position", "value_from_pipeline",
               "is_dynamic", "is_switch", "validate_set", "validate_range", "validate_length", "validate_count",
               "validate_pattern"]
 COMMAND_KEYS = ["kind", "name", "command_type", "module", "module_version", "help_uri", "synopsis",
-                "default_parameter_set", "output_types", "resolved_command_name", "parameter_sets"]
+                "default_parameter_set", "output_types", "resolved_command_name", "supports_common_parameters",
+                "parameter_sets"]
 
 
 @needs_shared
@@ -313,6 +314,9 @@ def test_discovery_synthetic_shapes(engine, rs):
     assert dyn["Hive"]["is_dynamic"] and not dyn["Mode"]["is_dynamic"]
     assert cmds["psrset"]["command_type"] == "Alias"
     assert cmds["psrset"]["resolved_command_name"] == "Invoke-PSRemoteParameterSet"
+    assert cmds["psrset"]["default_parameter_set"] is None and cmds["psrset"]["help_uri"] is None
+    assert cmds["psrset"]["synopsis"] == cmds["Invoke-PSRemoteParameterSet"]["synopsis"]
+    assert cmds["Get-PSRemoteFunction"]["supports_common_parameters"] is True
     assert cmds["Get-PSRemoteFunction"]["command_type"] == "Function"
     sets = cmds["Invoke-PSRemoteParameterSet"]["parameter_sets"]
     assert [(s["name"], s["is_default"]) for s in sets] == [("ByName", True), ("ById", False), ("ByObject", False)]
@@ -326,8 +330,8 @@ def test_discovery_synthetic_shapes(engine, rs):
 def test_discovery_filters(engine, rs):
     cmds, _ = discover(engine, rs, Name=["Get-PSRemote*"], CommandType=["Function"])
     assert list(cmds) == ["Get-PSRemoteFunction"]
-    cmds, _ = discover(engine, rs, Name=["*-PSRemote*"], Skip=["Get-*"])
-    assert cmds and not any(n.startswith("Get-") for n in cmds)
+    cmds, _ = discover(engine, rs, Name=["*-PSRemote*"], Skip=["get-psremotewidget", "Get-*"])
+    assert cmds and "Get-PSRemoteWidget" not in cmds and "Get-PSRemoteEnum" in cmds, "Skip takes exact names"
     ctx, failed = run(engine, rs, script(DISCOVERY, "Get-Service"))
     assert failed is None and json.loads(ctx.output[0])["name"] == "Get-Service"
     ctx, failed = run(engine, rs, script("\ufeff" + DISCOVERY.replace("\n", "\r\n"), Name="Get-Date"))

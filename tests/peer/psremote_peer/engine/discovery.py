@@ -10,7 +10,7 @@ import typing as t
 from . import dotnet_types
 from . import objects as o
 from .binder import Arg
-from .catalog import ALL_SETS, Command, Parameter, compile_wildcard
+from .catalog import ALL_SETS, Command, Parameter
 
 if t.TYPE_CHECKING:
     from .engine import Engine, Runspace
@@ -88,7 +88,7 @@ def _param_json(p: Parameter, set_name: str) -> dict[str, t.Any]:
     }
 
 
-def command_json(cmd: Command) -> dict[str, t.Any]:
+def command_json(cmd: Command, synopses: dict[str, str | None] | None = None) -> dict[str, t.Any]:
     """CommandInfo facts; ParameterSets → CommandParameterSetInfo in declaration order."""
     sets = []
     default = cmd.default_parameter_set
@@ -99,17 +99,21 @@ def command_json(cmd: Command) -> dict[str, t.Any]:
             "is_default": s == default or (len(named) == 1 and s == ALL_SETS),
             "parameters": [_param_json(p, s) for p in cmd.own_parameters() if p.in_set(s)],
         })
+    alias = cmd.command_type == "Alias"
+    target = cmd.resolved_command_name
     return {
         "kind": "command",
         "name": cmd.name,
         "command_type": cmd.command_type,
         "module": cmd.module,
-        "module_version": cmd.module_version,
-        "help_uri": cmd.help_uri or None,
-        "synopsis": cmd.synopsis,
-        "default_parameter_set": default,
+        "module_version": cmd.module_version or None,
+        # AliasInfo has no HelpUri nor DefaultParameterSet; Get-Help on an alias shows the target's
+        "help_uri": None if alias else (cmd.help_uri or ""),
+        "synopsis": (synopses or {}).get((target or "").lower()) if alias else cmd.synopsis,
+        "default_parameter_set": None if alias else default,
         "output_types": list(cmd.output_types),
-        "resolved_command_name": cmd.resolved_command_name,
+        "resolved_command_name": target if alias else None,
+        "supports_common_parameters": cmd.supports_common_parameters,
         "parameter_sets": sets,
     }
 
@@ -155,9 +159,9 @@ def select(engine: Engine, runspace: Runspace, params: dict[str, list[str]]) -> 
     names = params.get("Name") or ["*"]
     modules = params.get("Module") or None
     types = params.get("CommandType") or None
-    skip = [compile_wildcard(s) for s in params.get("Skip") or []]
+    skip = {s.lower() for s in params.get("Skip") or []}  # `$Skip -contains $c.Name`: exact names
     cmds = engine.catalog.match(names, modules, types, visible=lambda c: engine.visible(runspace, c))
-    return [c for c in cmds if not any(r.match(c.name) for r in skip)]
+    return [c for c in cmds if c.name.lower() not in skip]
 
 
 def discovery_output(engine: Engine, runspace: Runspace, args: list[Arg]) -> t.Iterator[str]:
@@ -165,6 +169,7 @@ def discovery_output(engine: Engine, runspace: Runspace, args: list[Arg]) -> t.I
     params = _script_parameters(args)
     cmds = select(engine, runspace, params)
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    synopses = {c.name.lower(): c.synopsis for c in engine.catalog.commands() if c.command_type != "Alias"}
     for c in cmds:
-        yield dumps(command_json(c))
+        yield dumps(command_json(c, synopses))
     yield dumps(types_json(engine, cmds))
