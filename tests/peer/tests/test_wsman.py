@@ -297,3 +297,58 @@ def test_disconnected_shell_expires_after_its_idle_timeout(open_peer):
     r = post_basic(url, envelope(shell_op + "Reconnect", PS_URI, "", {"ShellId": sid}), session=s)
     assert r.status_code == 500
     assert fault_code(r) == 2150858843
+
+
+def _receive_events(url, s, pool, sid, command_id=None, until=None, timeout="PT5S"):
+    """Receive until `until(event)`; feeds every stdout stream into the psrpcore client pool."""
+    import psrpcore
+
+    attr = f' CommandId="{command_id}"' if command_id else ""
+    recv = envelope("http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive", PS_URI,
+                    f"<rsp:Receive><rsp:DesiredStream{attr}>stdout</rsp:DesiredStream></rsp:Receive>",
+                    {"ShellId": sid}, timeout=timeout)
+    events = []
+    for _ in range(20):
+        r = post_basic(url, recv, session=s)
+        assert r.status_code == 200, r.text
+        root = ET.fromstring(r.content)
+        for st in root.iter(f"{{{NS['rsp']}}}Stream"):
+            pool.receive_data(psrpcore.PSRPPayload(base64.b64decode(st.text or ""), psrpcore.StreamType.default, None))
+        while (ev := pool.next_event()) is not None:
+            events.append(ev)
+            if until(ev):
+                return events, root
+    raise AssertionError(f"no matching event in {events}")
+
+
+@pytest.mark.parametrize("code", ["powershell/signal/crtl_c", "powershell/signal/ctrl_c"])
+def test_signal_ctrl_c_in_both_spellings_stops_the_pipeline(open_peer, code):
+    import psrpcore
+
+    url = f"http://127.0.0.1:{open_peer.port}/wsman"
+    s = requests.Session()
+    pool = psrpcore.ClientRunspacePool()
+    pool.open()
+    sid = str(pool.runspace_pool_id).upper()
+    body = (f'<rsp:Shell ShellId="{sid}"><rsp:InputStreams>stdin pr</rsp:InputStreams>'
+            f"<rsp:OutputStreams>stdout</rsp:OutputStreams>"
+            f'<creationXml xmlns="http://schemas.microsoft.com/powershell">'
+            f"{base64.b64encode(pool.data_to_send().data).decode()}</creationXml></rsp:Shell>")
+    assert post_basic(url, envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", PS_URI, body),
+                      session=s).ok
+    _receive_events(url, s, pool, sid, until=lambda e: isinstance(e, psrpcore.RunspacePoolStateEvent))
+    ps = psrpcore.ClientPowerShell(pool)
+    ps.add_command("Start-Sleep").add_parameter("Seconds", 60)
+    ps.start()
+    cid = str(ps.pipeline_id).upper()
+    args = base64.b64encode(pool.data_to_send().data).decode()
+    shell_op = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+    cmd = f'<rsp:CommandLine CommandId="{cid}"><rsp:Command/><rsp:Arguments>{args}</rsp:Arguments></rsp:CommandLine>'
+    assert post_basic(url, envelope(shell_op + "Command", PS_URI, cmd, {"ShellId": sid}), session=s).ok
+    sig = f'<rsp:Signal CommandId="{cid}"><rsp:Code>{code}</rsp:Code></rsp:Signal>'
+    r = post_basic(url, envelope(shell_op + "Signal", PS_URI, sig, {"ShellId": sid}), session=s)
+    assert r.status_code == 200, r.text
+    events, root = _receive_events(url, s, pool, sid, cid, until=lambda e: isinstance(e, psrpcore.PipelineStateEvent))
+    assert events[-1].state == psrpcore.types.PSInvocationState.Stopped
+    state = root.find(".//rsp:CommandState", NS)
+    assert state is not None and state.get("State").endswith("/CommandState/Done")
