@@ -156,6 +156,13 @@ class Service:
             }
 
 
+class _TooLarge(Exception):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"Content-Length {length} over {limit}")
+        self.length = length
+        self.limit = limit
+
+
 class _Drop(Exception):
     """Close the connection without answering (drop-receive knob)."""
 
@@ -182,7 +189,15 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing --------------------------------------------------------------------------------
     def _read_body(self) -> bytes:
-        n = int(self.headers.get("Content-Length") or 0)
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            n = -1
+        # Never read more than an envelope can be (plus the encryption framing): a bogus length
+        # must not make the endpoint allocate it.
+        limit = 2 * self.service.knobs.max_envelope_bytes + 65536
+        if n < 0 or n > limit:
+            raise _TooLarge(n, limit)
         return self.rfile.read(n) if n > 0 else b""
 
     def _send(self, status: int, body: bytes = b"", content_type: str | None = None,
@@ -228,6 +243,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         try:
             self._post()
+        except _TooLarge as e:
+            fault = soap.encoding_limit(e.length, self.service.knobs.max_envelope_bytes)
+            self._send(500, fault.render(None), "application/soap+xml;charset=UTF-8", close=True)
         except _Drop:
             self.close_connection = True
             try:

@@ -352,3 +352,19 @@ def test_signal_ctrl_c_in_both_spellings_stops_the_pipeline(open_peer, code):
     assert events[-1].state == psrpcore.types.PSInvocationState.Stopped
     state = root.find(".//rsp:CommandState", NS)
     assert state is not None and state.get("State").endswith("/CommandState/Done")
+
+
+def test_huge_content_length_is_refused_without_reading_it(open_peer):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", open_peer.port), timeout=10) as c:
+        c.sendall(b"POST /wsman HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cHNyZW1vdGU6UHNyM21vdGUhcGFzcw==\r\n"
+                  b"Content-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: 99999999999\r\n\r\n")
+        data = b""
+        while b"</s:Envelope>" not in data:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 500")
+    assert b'Code="2150858811"' in data
