@@ -463,7 +463,14 @@ class PoolHost:
             run.request_stop()
             self.cond.notify_all()
         if run.thread is not None:
-            run.thread.join(timeout=5)
+            run.thread.join(timeout=1)
+        with self.lock:
+            # A command that does not look at ctx.stopping still ends Stopped for the client now;
+            # whatever it writes later is dropped (its writes raise).
+            if not run.finished and run.pipeline.state == PSInvocationState.Running:
+                run.pipeline.stop()
+                run.finished = True
+                self.drain()
 
     def pipeline_done(self, pipeline_id: uuid.UUID) -> bool:
         """True when the pipeline finished and the client has taken everything it produced."""
