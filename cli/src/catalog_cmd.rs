@@ -227,9 +227,13 @@ pub async fn metadata(conn_args: &ConnectionArgs, args: &MetadataArgs) -> Result
         if diff.is_empty() {
             println!("  (output types or other details changed)");
         }
+        // The computer as the user named it (with its port), so the line can be pasted.
+        let named = conn::computers(conn_args, args.host.as_deref())
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| session.computer_name().to_string());
         eprintln!(
-            "refresh the cache with: psremote metadata {} --out {}",
-            session.computer_name(),
+            "refresh the cache with: psremote metadata {named} --out {} (same filters)",
             args.out.display()
         );
         return Ok(EXIT_FAILURE);

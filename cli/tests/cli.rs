@@ -542,3 +542,354 @@ fn clixml_bad_input_names_line_and_column() {
         "{stderr}"
     );
 }
+
+#[test]
+fn enter_answers_read_host_from_piped_input() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().args([
+            "enter",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+        ]),
+        Some("$n = Read-Host -Prompt \"Your name\"\nalice\n\"Hello $n\"\nexit\n"),
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "[127.0.0.1]: PS> Your name: [127.0.0.1]: PS> Hello alice\n[127.0.0.1]: PS> "
+    );
+}
+
+#[test]
+fn wsman_configuration_tree() {
+    let p = peer(&[]);
+    let t = target(&p, 0);
+    let f = ["--auth", "basic", "--allow-unencrypted"];
+    let out = run(
+        psremote()
+            .args(["wsman", "get", &t, "winrm/config/service"])
+            .args(f),
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.starts_with("<cfg:Service"), "{stdout}");
+    assert!(
+        stdout.contains("\n  <cfg:AllowUnencrypted>"),
+        "indented:\n{stdout}"
+    );
+
+    let out = run(
+        psremote()
+            .args(["wsman", "get", &t, "winrm/config", "--json"])
+            .args(f),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(j["Config"]["MaxEnvelopeSizekb"].is_string(), "{j}");
+
+    let out = run(
+        psremote()
+            .args(["wsman", "enumerate", &t, "winrm/config/listener", "--json"])
+            .args(f),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let ports: Vec<String> = j
+        .as_array()
+        .expect("listeners")
+        .iter()
+        .filter_map(|l| l["Listener"]["Port"].as_str().map(str::to_string))
+        .collect();
+    assert!(ports.contains(&p.ready.http_ports[0].to_string()), "{j}");
+
+    let out = run(
+        psremote()
+            .args(["wsman", "identify", &t, "--unauthenticated", "--json"])
+            .args(f),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        j["ProtocolVersion"],
+        "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"
+    );
+}
+
+#[test]
+fn commands_metadata_drift_check_and_export() {
+    let p = peer(&[]);
+    let t = target(&p, 0);
+    let f = ["--auth", "basic", "--allow-unencrypted"];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join(".psremote/seed.json");
+
+    let out = run(
+        psremote()
+            .args(["commands", &t, "--name", "Get-HotFix,Get-UICulture"])
+            .args(f),
+        None,
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.contains("CommandType     Name"), "{stdout}");
+    assert!(stdout.contains("Cmdlet          Get-HotFix"), "{stdout}");
+
+    let out = run(
+        psremote()
+            .args(["commands", &t, "--name", "Get-Service", "--fidelity"])
+            .args(f),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("mandatory parameters enforced at compile time"));
+
+    let names = "Get-Service,Get-HotFix,Get-UICulture";
+    let out = run(
+        psremote()
+            .args(["metadata", &t, "--name", names, "--out"])
+            .arg(&cache)
+            .args(f),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let catalog = psremote_codegen::Catalog::read(&cache).expect("a readable cache");
+    assert_eq!(catalog.commands.len(), 3);
+    assert_eq!(
+        catalog.configuration_name.as_deref(),
+        Some("Microsoft.PowerShell")
+    );
+    assert!(!catalog.catalog_hash.is_empty());
+
+    let out = run(
+        psremote()
+            .args(["metadata", &t, "--name", names, "--check", "--out"])
+            .arg(&cache)
+            .args(f),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Drift: the live catalog (as filtered now) lacks a cached command.
+    let out = run(
+        psremote()
+            .args([
+                "metadata",
+                &t,
+                "--name",
+                "Get-Service,Get-HotFix",
+                "--check",
+                "--out",
+            ])
+            .arg(&cache)
+            .args(f),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("- command Get-UICulture"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(text(&out.stderr).contains(&format!("psremote metadata {t} --out")));
+
+    // Export offline from the cache: a crate with the cache beside it and no password.
+    let crate_dir = dir.path().join("seed-remote");
+    let runtime = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime");
+    let out = run(
+        psremote()
+            .args(["export", "--from-metadata"])
+            .arg(&cache)
+            .arg("--out")
+            .arg(&crate_dir)
+            .arg("--runtime-path")
+            .arg(&runtime),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lib = std::fs::read_to_string(crate_dir.join("src/lib.rs")).expect("lib.rs");
+    let options = psremote_codegen::Options::default()
+        .with_runtime_path("::psremote_runtime")
+        .expect("path");
+    let expected = psremote_codegen::generate_string(&catalog, &options);
+    assert!(
+        lib.ends_with(&expected),
+        "lib.rs is the generator's output for the cache"
+    );
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        manifest.contains("psremote-runtime = { path = "),
+        "{manifest}"
+    );
+    assert!(crate_dir.join(".psremote/seed-remote.json").is_file());
+    assert!(crate_dir.join("README.md").is_file());
+    for entry in walk(&crate_dir) {
+        let body = std::fs::read(&entry).expect("read");
+        assert!(
+            !String::from_utf8_lossy(&body).contains(PASSWORD),
+            "password in {}",
+            entry.display()
+        );
+    }
+
+    // The same from the live endpoint.
+    let live_dir = dir.path().join("live");
+    let out = run(
+        psremote()
+            .args([
+                "export",
+                &t,
+                "--name",
+                "Get-UICulture",
+                "--prefix",
+                "Srv",
+                "--out",
+            ])
+            .arg(&live_dir)
+            .args(f),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lib = std::fs::read_to_string(live_dir.join("src/lib.rs")).expect("lib.rs");
+    assert!(
+        lib.contains("get_srv_uiculture") || lib.contains("get_srv_ui_culture"),
+        "prefix applied"
+    );
+    let manifest = std::fs::read_to_string(live_dir.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(
+        manifest.contains("psremote-runtime = \"0.1.0\""),
+        "{manifest}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// `psremote enter` in a real pseudo-terminal (tmux): line editing, history, Ctrl-C at the
+/// prompt clears the line, Ctrl-C during a pipeline stops it and keeps the session.
+#[test]
+fn enter_in_a_terminal() {
+    if std::process::Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED enter_in_a_terminal: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let p = peer(&[]);
+    let name = format!("psremote-test-{}", std::process::id());
+    let home = tempfile::tempdir().expect("home");
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux")
+    };
+    let cmd = format!(
+        "env PSREMOTE_USER={USER} PSREMOTE_PASSWORD='{PASSWORD}' HOME='{}' {} enter {} --auth basic \
+         --allow-unencrypted; echo EXITED=$?; sleep 60",
+        home.path().display(),
+        env!("CARGO_BIN_EXE_psremote"),
+        target(&p, 0)
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "150",
+        "-y",
+        "40",
+        &cmd,
+    ]);
+    let screen = || text(&tmux(&["capture-pane", "-t", &name, "-p"]).stdout);
+    let wait_for = |what: &str, secs: u64| -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while std::time::Instant::now() < deadline {
+            if screen().contains(what) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    };
+    let keys = |k: &[&str]| {
+        let mut a = vec!["send-keys", "-t", name.as_str()];
+        a.extend_from_slice(k);
+        tmux(&a);
+    };
+    let ok = (|| {
+        // capture-pane trims trailing blanks.
+        if !wait_for("[127.0.0.1]: PS>", 30) {
+            return Err("no prompt");
+        }
+        keys(&["$h = get-hotfix", "Enter"]);
+        keys(&[
+            "$h | where {$_.installedby -ne \"NT AUTHORITY\\SYSTEM\"}",
+            "Enter",
+        ]);
+        if !wait_for("KB5028951", 20) {
+            return Err("no filtered hotfixes");
+        }
+        // Ctrl-C at the prompt drops the typed line.
+        keys(&["Get-Date # never run", "C-c"]);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        keys(&["Start-Sleep -Seconds 60", "Enter"]);
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let started = std::time::Instant::now();
+        keys(&["C-c"]);
+        keys(&["\"still $(1+1) alive\"", "Enter"]);
+        if !wait_for("still 2 alive", 20) {
+            return Err("the session did not survive Ctrl-C");
+        }
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            return Err("Ctrl-C did not stop the pipeline");
+        }
+        // History: Up recalls the last line.
+        keys(&["Up", "Enter"]);
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        keys(&["exit", "Enter"]);
+        if !wait_for("EXITED=0", 20) {
+            return Err("exit did not end the session with 0");
+        }
+        Ok(())
+    })();
+    let last = screen();
+    tmux(&["kill-session", "-t", &name]);
+    if let Err(e) = ok {
+        panic!("{e}; screen:\n{last}");
+    }
+    assert!(
+        last.lines().filter(|l| *l == "still 2 alive").count() >= 2,
+        "history recall ran it again:\n{last}"
+    );
+    // The line cleared with Ctrl-C never ran (Get-Date would print a long date).
+    assert!(!last.contains("day, "), "{last}");
+    assert!(!last.contains("KB5031364"), "{last}");
+}

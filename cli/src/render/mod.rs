@@ -68,7 +68,18 @@ pub fn layout(v: &Value, show_computer: bool) -> Layout {
             columns: with_computer(columns),
         };
     }
-    let props = visible_properties(obj);
+    let mut props = visible_properties(obj);
+    if let Some(ddps) = views::default_display_properties(obj) {
+        let chosen: Vec<String> = ddps
+            .iter()
+            .filter_map(|d| props.iter().find(|p| p.eq_ignore_ascii_case(d)).cloned())
+            .collect();
+        if !chosen.is_empty() {
+            props = chosen;
+        }
+    } else if views::is_wmi_object(obj) {
+        props.retain(|p| !p.starts_with("__"));
+    }
     if props.is_empty() {
         return Layout::Line(display::cell(v));
     }
@@ -688,6 +699,42 @@ LCID             Name             DisplayName             PSComputerName\n\
         assert_eq!(out.lines().filter(|l| !l.is_empty()).count(), 202);
         // Sized on the first 64 rows (widths 2); later wider numbers still print in full.
         assert!(out.contains("\n199\n"));
+    }
+
+    #[test]
+    fn wmi_objects_use_their_display_set() {
+        let mut o = PsObject::with_type_names([
+            "System.Management.ManagementObject#root\\cimv2\\Win32_OperatingSystem",
+            "System.Management.ManagementObject",
+            "System.Management.ManagementBaseObject",
+        ]);
+        o.adapted = vec![
+            prop("__GENUS", Value::I32(2)),
+            prop("Caption", s("Windows")),
+            prop("BuildNumber", s("20348")),
+            prop("Version", s("10.0.20348")),
+        ];
+        match layout(&Value::object(o.clone()), false) {
+            Layout::Table { columns, .. } => {
+                let h: Vec<_> = columns.iter().map(|c| c.header.as_str()).collect();
+                assert_eq!(h, ["BuildNumber", "Version"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        o.type_names = Some(
+            vec![
+                "System.Management.ManagementObject#root\\cimv2\\Win32_Foo".to_string(),
+                "System.Management.ManagementBaseObject".to_string(),
+            ]
+            .into(),
+        );
+        match layout(&Value::object(o), false) {
+            Layout::Table { columns, .. } => {
+                assert!(columns.iter().all(|c| !c.header.starts_with("__")));
+                assert_eq!(columns.len(), 3);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

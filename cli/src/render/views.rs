@@ -231,6 +231,57 @@ fn view_for_type(t: &str) -> Option<View> {
     Some(view)
 }
 
+/// DefaultDisplayPropertySet of the WMI classes remoting users list most (types.ps1xml's
+/// PSStandardMembers): what `Format-*` shows by default instead of every property.
+pub fn default_display_properties(obj: &PsObject) -> Option<&'static [&'static str]> {
+    let class = obj.type_names().first().map(|t| strip_deserialized(t))?;
+    let class = class.rsplit(['\\', '/']).next().unwrap_or(class);
+    Some(match class {
+        "Win32_OperatingSystem" => &[
+            "SystemDirectory",
+            "Organization",
+            "BuildNumber",
+            "RegisteredUser",
+            "SerialNumber",
+            "Version",
+        ],
+        "Win32_LogicalDisk" => &[
+            "DeviceID",
+            "DriveType",
+            "ProviderName",
+            "FreeSpace",
+            "Size",
+            "VolumeName",
+        ],
+        "Win32_Service" => &[
+            "ExitCode",
+            "Name",
+            "ProcessId",
+            "StartMode",
+            "State",
+            "Status",
+        ],
+        "Win32_BIOS" => &[
+            "SMBIOSBIOSVersion",
+            "Manufacturer",
+            "Name",
+            "SerialNumber",
+            "Version",
+        ],
+        _ => return None,
+    })
+}
+
+/// Whether an object is a WMI/CIM instance, whose `__` system properties PowerShell keeps
+/// out of the default display.
+pub fn is_wmi_object(obj: &PsObject) -> bool {
+    obj.type_names().iter().any(|t| {
+        let t = strip_deserialized(t);
+        t == "System.Management.ManagementBaseObject"
+            || t == "Microsoft.Management.Infrastructure.CimInstance"
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
