@@ -126,8 +126,11 @@ def serve(args: argparse.Namespace) -> int:
     for transport, srv in servers:
         service.listeners.append({"transport": transport, "port": srv.server_address[1],
                                   "thumbprint": pki.get("server_thumbprint", "")})
-        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True,
-                         name=f"{transport}-{srv.server_address[1]}").start()
+    _raise_fd_limit(len(servers))
+    # One thread accepts on every listening socket (a thousand ports cost no polling threads);
+    # each accepted connection gets its own thread (ThreadingMixIn).
+    threading.Thread(target=_accept_loop, args=([srv for _, srv in servers],), daemon=True,
+                     name="acceptor").start()
 
     http_ports = [srv.server_address[1] for tr, srv in servers if tr == "HTTP"]
     https_ports = [srv.server_address[1] for tr, srv in servers if tr == "HTTPS"]
@@ -150,6 +153,30 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     stop.wait()
     return 0
+
+
+def _accept_loop(servers: list) -> None:
+    import selectors
+
+    sel = selectors.DefaultSelector()
+    for srv in servers:
+        sel.register(srv.socket, selectors.EVENT_READ, srv)
+    while True:
+        for key, _ in sel.select():
+            key.data._handle_request_noblock()
+
+
+def _raise_fd_limit(listeners: int) -> None:
+    """Listening sockets plus their connections may pass a low soft RLIMIT_NOFILE; use the hard one."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft < want and listeners * 4 + 256 > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+        except (ValueError, OSError):
+            pass
 
 
 def _kerberos_setup(krb_dir: str | None) -> dict | None:
