@@ -3,7 +3,7 @@
 - Basic (RFC 7617) with the test accounts; refused over plain HTTP unless AllowUnencrypted.
 - Negotiate / NTLM / Kerberos through pyspnego's acceptor (``spnego.server``). The security
   context belongs to the TCP connection (one per HTTP keep-alive connection).
-- Message encryption (MS-WSMV 2.2.9.1): ``multipart/encrypted`` with
+- Message encryption over HTTP (MS-WSMV): ``multipart/encrypted`` with
   ``application/HTTP-SPNEGO-session-encrypted`` (or ``HTTP-Kerberos-session-encrypted``); each
   part is a 4-byte little-endian signature length, the signature, then the sealed payload.
 - Client certificates over HTTPS (WinRM's certificate mapping: the certificate's UPN or CN names
@@ -111,7 +111,7 @@ class SecurityContext:
         return KERBEROS_ENCRYPTED if self.scheme.lower() == "kerberos" else SPNEGO_ENCRYPTED
 
     def unwrap(self, body: bytes, content_type: str) -> bytes:
-        """MS-WSMV 2.2.9.1.1: the SOAP envelope inside a multipart/encrypted body."""
+        """The SOAP envelope inside a multipart/encrypted body (one or more encrypted parts)."""
         m = re.search(r'boundary="?([^";]+)"?', content_type)
         boundary = m.group(1) if m else BOUNDARY
         parts = [p for p in re.split(rb"--\s*" + re.escape(boundary.encode()) + rb"(?:--)?\r\n", body) if p]

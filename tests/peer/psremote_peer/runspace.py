@@ -186,7 +186,7 @@ class PipelineRun:
                 raise _Stopped()
             ci = self.pipeline.host_call(method, args)
             self._host.drain()
-            if ci == -100:  # void method: no response (MS-PSRP 2.2.2.27)
+            if ci == -100:  # a void host method gets no response (call id -100)
                 return None
             self._host_calls[ci] = reply
             self.pending_host_calls += 1
@@ -455,7 +455,7 @@ class PoolHost:
 
     # -- control ---------------------------------------------------------------------------------
     def stop_pipeline(self, pipeline_id: uuid.UUID) -> None:
-        """Signal terminate / ctrl_c: the pipeline ends Stopped (MS-PSRP 3.2.5.3.?)."""
+        """Signal terminate / ctrl_c: the pipeline ends Stopped (MS-PSRP 3.1.5.3.9, wxf:Signal)."""
         with self.lock:
             run = self.runs.get(pipeline_id)
             if run is None:
@@ -510,7 +510,7 @@ class PoolHost:
                 self.pool.reconnect()
 
     def prepare_connect(self) -> None:
-        """Before CONNECT_RUNSPACEPOOL from a new client (WS-Man Connect, MS-PSRP 3.2.5.3.?)."""
+        """Before CONNECT_RUNSPACEPOOL from a new client in a WS-Man Connect (a reconnect)."""
         with self.lock:
             if self.pool.state == RunspacePoolState.Opened:
                 self.pool.begin_disconnect()

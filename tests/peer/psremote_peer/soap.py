@@ -46,9 +46,11 @@ A_RECONNECT = NS_SHELL + "/Reconnect"
 A_CONNECT = NS_SHELL + "/Connect"
 
 SIGNAL_TERMINATE = NS_SHELL + "/signal/Terminate"
-# MS-PSRP 3.1.5.3.? / MS-WSMV: the spec spells it "crtl_c"; pypsrp and PowerShell send "ctrl_c".
+# MS-PSRP 3.1.5.3.9 spells it "powershell/signal/crtl_c"; MS-WSMV 2.2.5.6 (and pypsrp, PowerShell)
+# "powershell/signal/ctrl_c". Both stop the pipeline, as do the generic ctrl_c and ctrl_break.
 SIGNAL_PS_CTRL_C = {"powershell/signal/crtl_c", "powershell/signal/ctrl_c"}
 SIGNAL_CTRL_C = NS_SHELL + "/signal/ctrl_c"
+SIGNAL_CTRL_BREAK = NS_SHELL + "/signal/ctrl_break"
 
 COMMAND_STATE_DONE = NS_SHELL + "/CommandState/Done"
 COMMAND_STATE_PENDING = NS_SHELL + "/CommandState/Pending"
@@ -180,7 +182,7 @@ def response(req: Request | None, action: str, body: str, activity: bool = True)
 
 @dataclass
 class Fault(Exception):
-    """A SOAP fault with a WSManFault detail (MS-WSMV 2.2.4.? and 3.1.4.1.?)."""
+    """A SOAP 1.2 fault whose Detail carries a WSManFault (code, machine, message), as WinRM sends."""
 
     subcode: str  # e.g. "w:TimedOut"
     reason: str

@@ -134,7 +134,7 @@ class Service:
             now = time.monotonic()
             with self.shells_lock:
                 # expire-shell for every shell; a disconnected one also after the IdleTimeOut its
-                # Disconnect asked for (MS-WSMV 3.1.4.15), as WinRM does.
+                # Disconnect asked for (rsp:IdleTimeOut), as WinRM does.
                 expired = [s for s in self.shells.values()
                            if (limit and now - s.last_used > limit)
                            or (s.state == "Disconnected" and now - s.last_used > s.idle_timeout)]
@@ -260,7 +260,7 @@ class Handler(BaseHTTPRequestHandler):
             body = self._read_body()
             return self._send(404)
 
-        # Unauthenticated Identify (MS-WSMV 3.1.4.16): header WSMANIDENTIFY: unauthenticated.
+        # Unauthenticated Identify (DSP0226 wsmid:Identify): header WSMANIDENTIFY: unauthenticated.
         if (self.headers.get("WSMANIDENTIFY") or "").lower() == "unauthenticated":
             body = self._read_body()
             self.service.stats.count("Identify")
@@ -628,7 +628,7 @@ class Handler(BaseHTTPRequestHandler):
                 shell.host.stop_pipeline(pid)
                 shell.host.forget_pipeline(pid)
                 shell.commands.discard(cid)
-            elif code in soap.SIGNAL_PS_CTRL_C or code == soap.SIGNAL_CTRL_C:
+            elif code in soap.SIGNAL_PS_CTRL_C or code in (soap.SIGNAL_CTRL_C, soap.SIGNAL_CTRL_BREAK):
                 shell.host.stop_pipeline(pid)
             else:
                 raise soap.schema_fault(f"The signal code {code} is not supported.")
@@ -652,7 +652,8 @@ class Handler(BaseHTTPRequestHandler):
         return soap.response(req, soap.NS_SHELL + "/ReconnectResponse", "")
 
     def _connect(self, req: soap.Request) -> bytes:
-        """A new client takes over a disconnected shell (MS-PSRP 3.1.4.? CONNECT_RUNSPACEPOOL)."""
+        """A new client takes over a disconnected shell: connectXml carries SESSION_CAPABILITY +
+        CONNECT_RUNSPACEPOOL; with a CommandId it re-attaches to a running command."""
         shell = self._shell(req)
         body = soap.find(req.body, soap.NS_SHELL, "Connect")
         cid = (body.get("CommandId") or "").upper() if body is not None else ""
@@ -758,7 +759,7 @@ def _b64(text: str) -> bytes:
 
 
 def identify_response(authenticated: bool) -> bytes:
-    """MS-WSMV 3.1.4.16 / DSP0226 Identify. Unauthenticated answers hide the OS version."""
+    """DSP0226 wsmid:Identify. Unauthenticated answers hide the OS version (WinRM: OS 0.0.0)."""
     version = "OS: 10.0.17763 SP: 0.0 Stack: 3.0" if authenticated else "OS: 0.0.0 SP: 0.0 Stack: 3.0"
     profiles = ""
     if authenticated:
