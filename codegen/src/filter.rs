@@ -153,27 +153,26 @@ impl Filter {
             None => DEFAULT_SKIP.iter().map(|s| (*s).to_owned()).collect(),
         };
         out.commands.retain(|c| {
-            let reason = if !self.names.is_empty()
-                && !self.names.iter().any(|p| wildcard_match(p, &c.name))
-            {
-                Some(String::new())
-            } else if !self.modules.is_empty()
-                && !self.modules.iter().any(|m| {
+            let by_name =
+                self.names.is_empty() || self.names.iter().any(|p| wildcard_match(p, &c.name));
+            let by_module = self.modules.is_empty()
+                || self.modules.iter().any(|m| {
                     c.module.as_deref().is_some_and(|cm| wildcard_match(m, cm))
-                })
-            {
-                Some(String::new())
-            } else if !self.command_types.is_empty()
-                && !self
+                });
+            let by_type = self.command_types.is_empty()
+                || self
                     .command_types
                     .iter()
-                    .any(|t| c.command_type.split(", ").any(|ct| ct.eq_ignore_ascii_case(t)))
-            {
+                    .any(|t| c.command_type.split(", ").any(|ct| ct.eq_ignore_ascii_case(t)));
+            let reason = if !(by_name && by_module && by_type) {
                 Some(String::new())
             } else if skip.iter().any(|s| s.eq_ignore_ascii_case(&c.name))
                 && !self.named_explicitly(&c.name)
             {
-                Some("on the skip list (implicit remoting uses it itself); name it explicitly to import it".to_owned())
+                Some(
+                    "on the skip list (implicit remoting uses it itself); name it explicitly to import it"
+                        .to_owned(),
+                )
             } else {
                 unsafe_reason(c)
             };

@@ -441,10 +441,13 @@ struct SetPlan {
     input_ident: String,
 }
 
+/// A command's output enum: its ident and (variant, .NET type, Rust type) per declared type.
+type OutputEnum = (String, Vec<(String, String, TokenStream)>);
+
 struct CommandPlan<'a> {
     info: &'a CommandInfo,
     output: TokenStream,
-    output_enum: Option<(String, Vec<(String, String, TokenStream)>)>,
+    output_enum: Option<OutputEnum>,
     sets: Vec<SetPlan>,
 }
 
@@ -672,11 +675,7 @@ fn output_of(
     ctx: &Ctx<'_>,
     c: &CommandInfo,
     builder: &str,
-) -> (
-    TokenStream,
-    Option<(String, Vec<(String, String, TokenStream)>)>,
-    OutputMapping,
-) {
+) -> (TokenStream, Option<OutputEnum>, OutputMapping) {
     let mut seen: Vec<(String, TokenStream, String, bool)> = Vec::new(); // (key, type, dotnet, nominal)
     let mut dynamic_reason = None;
     for o in &c.output_types {
@@ -689,12 +688,12 @@ fn output_of(
             Kind::Enum(n) | Kind::Class(n) => match ctx.type_idents.get(n) {
                 Some(i) => {
                     let id = ident(i);
-                    let nominal = matches!(tr.kind, Kind::Class(_))
-                        && !ctx
-                            .catalog
-                            .types
-                            .get(n)
-                            .is_some_and(|t| t.properties.is_some());
+                    let known = ctx
+                        .catalog
+                        .types
+                        .get(n)
+                        .is_some_and(|t| t.properties.is_some());
+                    let nominal = matches!(tr.kind, Kind::Class(_)) && !known;
                     (quote!(#id), i.clone(), nominal)
                 }
                 None => continue,

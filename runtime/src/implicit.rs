@@ -830,8 +830,15 @@ mod tests {
     async fn secrets_need_an_invoker_that_encrypts() {
         let s = ImplicitSession::new(Echo);
         let mut call = Call::new(&s, "New-Thing");
-        call.credential("Credential", PsCredential::new("u", "p"));
-        assert!(!format!("{call:?}").contains('p') || !format!("{call:?}").contains("\"p\""));
+        call.credential("Credential", PsCredential::new("u", "s3cr3t-pw"));
+        call.secure_string("Key", SecureString::from("k3y-s3cr3t".to_owned()));
+        let shown = format!("{call:?}");
+        assert!(!shown.contains("s3cr3t"), "Debug leaks a secret: {shown}");
+        assert_eq!(
+            call.command().parameters[0].value,
+            Value::Null,
+            "placeholder until sent"
+        );
         let err = call.invoke::<Value>().await.expect_err("no key");
         assert!(matches!(err, Error::Session(crate::Error::Unsupported(_))));
     }
