@@ -752,8 +752,12 @@ fn cpu_time() -> Option<Duration> {
 #[tokio::test]
 #[ignore]
 async fn cpu_per_warm_call() {
-    let Some(peer) = common::peer(&[]) else { return };
-    let s = Session::connect(common::info(&peer)).await.expect("connect");
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
     for _ in 0..20 {
         s.invoke(Command::new("Get-Date")).await.expect("warm");
     }

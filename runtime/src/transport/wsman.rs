@@ -51,6 +51,8 @@ struct State {
     /// Disconnected: loops finish the poll they have out (its data is delivered, not lost)
     /// and send no more until Reconnect.
     disconnected: bool,
+    /// Deleted: loops end with the poll they have out (the server answers it), quietly.
+    closed: bool,
 }
 
 /// WS-Man carrier for one RunspacePool.
@@ -130,6 +132,7 @@ impl WsmanTransport {
                 inbound: None,
                 pool_wanted: false,
                 disconnected: false,
+                closed: false,
             })),
             send_lock: tokio::sync::Mutex::new(()),
         })
@@ -186,7 +189,13 @@ async fn receive_loop(
     state: Arc<Mutex<State>>,
 ) {
     let mut retries = 0;
-    let disconnected = || state.lock().map(|s| s.disconnected).unwrap_or(true);
+    // Disconnected or deleted: no new poll, and the answer to the last one is not an error.
+    let disconnected = || {
+        state
+            .lock()
+            .map(|s| s.disconnected || s.closed)
+            .unwrap_or(true)
+    };
     loop {
         if pipeline.is_none() && !state.lock().map(|s| s.pool_wanted).unwrap_or(false) {
             return;
@@ -421,13 +430,21 @@ impl Transport for WsmanTransport {
 
     fn close(&self) -> BoxFuture<'_, Result<(), Error>> {
         Box::pin(async move {
-            let shell = self.state.lock().ok().and_then(|mut s| s.shell.take());
-            // Delete first: the server then ends the Receives still polling.
+            let shell = self.state.lock().ok().and_then(|mut s| {
+                s.closed = true;
+                s.pool_wanted = false;
+                s.shell.take()
+            });
+            // The server ends the Receives still out when the shell goes; cutting them here
+            // would only make it write to a closed connection. They end on their own (bounded
+            // by the request timeout).
             let r = match shell {
                 Some(shell) => self.client.delete(&shell).await,
                 None => Ok(()),
             };
-            self.stop_loops();
+            if let Ok(mut st) = self.state.lock() {
+                st.loops.clear();
+            }
             r.map_err(Error::from)
         })
     }
@@ -467,6 +484,11 @@ impl Transport for WsmanTransport {
 
 impl Drop for WsmanTransport {
     fn drop(&mut self) {
-        self.stop_loops();
+        // Closed: the loops finish their last poll quietly. Otherwise nobody will read what
+        // they fetch: end them now.
+        let closed = self.state.lock().map(|s| s.closed).unwrap_or(true);
+        if !closed {
+            self.stop_loops();
+        }
     }
 }
