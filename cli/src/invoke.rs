@@ -99,6 +99,7 @@ pub async fn run(conn_args: &ConnectionArgs, args: &InvokeArgs) -> Result<i32, C
                 ProgressStyle::with_template("{spinner} {pos}/{len} computers done {wide_msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
             Some(bar)
         }
         _ => None,

@@ -893,3 +893,53 @@ fn enter_in_a_terminal() {
     assert!(!last.contains("day, "), "{last}");
     assert!(!last.contains("KB5031364"), "{last}");
 }
+
+#[test]
+fn remote_exception_with_password_from_stdin() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().env_remove("PSREMOTE_PASSWORD").args([
+            "invoke",
+            "-C",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "--password-stdin",
+            "-c",
+            "'before'; throw \"boom\"",
+        ]),
+        Some(&format!("{PASSWORD}\n")),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(text(&out.stdout), "before\n");
+    assert_eq!(
+        stderr,
+        "boom\n    + CategoryInfo          : OperationStopped: (:) [], RuntimeException\n    \
+         + FullyQualifiedErrorId : boom\n    + PSComputerName        : 127.0.0.1\n"
+    );
+}
+
+#[test]
+fn no_password_and_no_terminal_is_a_clear_usage_error() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().env_remove("PSREMOTE_PASSWORD").args([
+            "invoke",
+            "-C",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "1",
+        ]),
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("PSREMOTE_PASSWORD") && stderr.contains("--password-stdin"),
+        "{stderr}"
+    );
+}
