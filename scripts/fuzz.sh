@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs one cargo-fuzz target for a bounded time (not part of CI).
+#   scripts/fuzz.sh TARGET SECONDS      e.g. scripts/fuzz.sh clixml_reader 300
+# Targets: clixml_reader, clixml_roundtrip. Needs the nightly toolchain and cargo-fuzz
+# (`cargo install cargo-fuzz`). Crashes land in fuzz/artifacts/TARGET/; the corpus grows in
+# fuzz/corpus/TARGET/ (seeded with the recorded Windows CLIXML when ../shared is present).
+set -euo pipefail
+target=${1:?usage: scripts/fuzz.sh TARGET SECONDS}
+seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root/fuzz"
+command -v cargo-fuzz >/dev/null || { echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2; exit 2; }
+corpus="corpus/$target"
+mkdir -p "$corpus"
+shared=${PSREMOTE_SHARED:-$root/../shared}
+if [ "$target" = clixml_reader ] && [ -d "$shared/fixtures/windows-wsman" ] && [ -z "$(ls -A "$corpus")" ]; then
+    # Seed with the pretty-printed CLIXML of the recordings, one message per file.
+    awk -v dir="$corpus" '
+        /^      <Obj / || /^<Obj / { n++; out = sprintf("%s/seed-%05d.xml", dir, n) }
+        out != "" { print > out }
+        /^      <\/Obj>$/ || /^<\/Obj>$/ { close(out); out = "" }
+    ' "$shared"/fixtures/windows-wsman/*.decoded.txt "$shared"/fixtures/windows-wsman/command_metadata_reply.clixml.txt
+fi
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/targets/fuzz}
+exec cargo +nightly fuzz run "$target" "$corpus" -- -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1
