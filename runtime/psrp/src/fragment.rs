@@ -4,6 +4,7 @@
 //! Wire layout of one fragment: ObjectId u64 BE, FragmentId u64 BE, flags u8 (Start 0x1,
 //! End 0x2), BlobLength u32 BE, then the blob.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 
 use uuid::Uuid;
@@ -352,6 +353,15 @@ impl Defragmenter {
 
     /// Adds one fragment; returns the message when this fragment completes it.
     pub fn push(&mut self, f: FragmentRef<'_>) -> Result<Option<Vec<u8>>, FragmentError> {
+        Ok(self.push_ref(f)?.map(Cow::into_owned))
+    }
+
+    /// Like [`Defragmenter::push`], borrowing the blob of a message that fits in one
+    /// fragment (the common case) instead of copying it.
+    pub fn push_ref<'a>(
+        &mut self,
+        f: FragmentRef<'a>,
+    ) -> Result<Option<Cow<'a, [u8]>>, FragmentError> {
         let limit = self.limits.max_message_size;
         if f.start {
             if self.partial.remove(&f.object_id).is_some() {
@@ -373,7 +383,7 @@ impl Defragmenter {
                 });
             }
             if f.end {
-                return Ok(Some(f.blob.to_vec()));
+                return Ok(Some(Cow::Borrowed(f.blob)));
             }
             if self.partial.len() >= self.limits.max_objects_in_flight {
                 return Err(FragmentError::TooManyObjects {
@@ -416,7 +426,10 @@ impl Defragmenter {
         p.data.extend_from_slice(f.blob);
         p.next_fragment_id += 1;
         if f.end {
-            Ok(self.partial.remove(&f.object_id).map(|p| p.data))
+            Ok(self
+                .partial
+                .remove(&f.object_id)
+                .map(|p| Cow::Owned(p.data)))
         } else {
             Ok(None)
         }

@@ -46,7 +46,7 @@ pub use fragment::{
     DEFAULT_ENVELOPE_OVERHEAD, DefragmentLimits, Defragmenter, FLAG_END, FLAG_START,
     FRAGMENT_HEADER_LEN, Fragment, FragmentRef, Fragmenter, Target, max_payload_for_envelope,
 };
-pub use message::{Destination, HEADER_LEN, Message, MessageType, UTF8_BOM};
+pub use message::{Destination, HEADER_LEN, Message, MessageHeader, MessageType, UTF8_BOM};
 pub use messages::{
     Availability, CreatePipeline, GetCommandMetadata, HostCall, HostResponse, InitRunspacePool,
     MessageData, SessionCapability,

@@ -104,6 +104,15 @@ pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Size of the message header: Destination, MessageType, RPID, PID.
 pub const HEADER_LEN: usize = 40;
 
+/// The 40-byte header of a PSRP message (MS-PSRP 2.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageHeader {
+    pub destination: Destination,
+    pub message_type: MessageType,
+    pub rpid: Uuid,
+    pub pid: Uuid,
+}
+
 /// One PSRP message (MS-PSRP 2.2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -145,6 +154,19 @@ impl Message {
 
     /// Decodes a whole message; a leading UTF-8 BOM on the data is dropped.
     pub fn decode(bytes: &[u8]) -> Result<Message, Error> {
+        let (h, data) = Message::split(bytes)?;
+        Ok(Message {
+            destination: h.destination,
+            message_type: h.message_type,
+            rpid: h.rpid,
+            pid: h.pid,
+            data: data.to_vec(),
+        })
+    }
+
+    /// Reads the header of a whole message and borrows its data (BOM dropped), without
+    /// copying it.
+    pub fn split(bytes: &[u8]) -> Result<(MessageHeader, &[u8]), Error> {
         let header = bytes
             .get(..HEADER_LEN)
             .ok_or(Error::MessageTooShort { len: bytes.len() })?;
@@ -165,13 +187,15 @@ impl Message {
         if let Some(rest) = data.strip_prefix(UTF8_BOM) {
             data = rest;
         }
-        Ok(Message {
-            destination: Destination::from_u32(u32_le(dest))?,
-            message_type: MessageType::from_u32(u32_le(mtype)),
-            rpid: guid(rpid),
-            pid: guid(pid),
-            data: data.to_vec(),
-        })
+        Ok((
+            MessageHeader {
+                destination: Destination::from_u32(u32_le(dest))?,
+                message_type: MessageType::from_u32(u32_le(mtype)),
+                rpid: guid(rpid),
+                pid: guid(pid),
+            },
+            data,
+        ))
     }
 
     /// The data as text (CLIXML is UTF-8; invalid sequences are an error).

@@ -689,15 +689,23 @@ impl MessageData {
 
     /// Decodes a message's data (CLIXML, read with `limits`) into its typed payload.
     pub fn decode(message: &Message, limits: &Limits) -> Result<MessageData, Error> {
-        if let MessageType::Unknown(n) = message.message_type {
+        MessageData::decode_data(message.message_type, &message.data, limits)
+    }
+
+    /// Decodes the data of a message of type `message_type` (BOM already dropped).
+    pub fn decode_data(
+        message_type: MessageType,
+        data: &[u8],
+        limits: &Limits,
+    ) -> Result<MessageData, Error> {
+        if let MessageType::Unknown(n) = message_type {
             return Ok(MessageData::Unknown(n));
         }
-        let values =
-            psremote_clixml::from_bytes_with(&message.data, limits).map_err(|e| Error::Clixml {
-                message: message.message_type.name(),
-                reason: e.to_string(),
-            })?;
-        MessageData::from_value(message.message_type, values.first())
+        let values = psremote_clixml::from_bytes_with(data, limits).map_err(|e| Error::Clixml {
+            message: message_type.name(),
+            reason: e.to_string(),
+        })?;
+        MessageData::from_value(message_type, values.first())
     }
 
     /// Builds the message carrying this payload.

@@ -12,7 +12,8 @@ use crate::crypto::{KeyExchange, SessionKey};
 use crate::error::Error;
 use crate::event::{Event, Payload, StreamKind};
 use crate::fragment::{
-    DEFAULT_ENVELOPE_OVERHEAD, DefragmentLimits, Defragmenter, Fragmenter, max_payload_for_envelope,
+    DEFAULT_ENVELOPE_OVERHEAD, DefragmentLimits, Defragmenter, FragmentRef, Fragmenter,
+    max_payload_for_envelope,
 };
 use crate::message::{Destination, Message};
 use crate::messages::{
@@ -752,25 +753,32 @@ impl RunspacePool {
     /// the first error is returned after the others were handled (events from good
     /// messages are kept). A fragment error stops the chunk.
     pub fn receive_data(&mut self, data: &[u8]) -> Result<(), Error> {
-        let mut messages = Vec::new();
-        let framing = self.defragmenter.push_bytes(data, &mut messages);
         let mut first_error = None;
-        for bytes in messages {
-            if let Err(e) = self.receive_message_bytes(&bytes) {
-                first_error.get_or_insert(e);
+        let mut rest = data;
+        while !rest.is_empty() {
+            let (fragment, used) = match FragmentRef::decode(rest) {
+                Ok(f) => f,
+                Err(e) => return Err(first_error.unwrap_or(e.into())),
+            };
+            rest = &rest[used..];
+            match self.defragmenter.push_ref(fragment) {
+                Ok(Some(message)) => {
+                    if let Err(e) = self.receive_message_bytes(&message) {
+                        first_error.get_or_insert(e);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => return Err(first_error.unwrap_or(e.into())),
             }
-        }
-        if let Err(e) = framing {
-            return Err(e.into());
         }
         first_error.map_or(Ok(()), Err)
     }
 
     fn receive_message_bytes(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        let message = Message::decode(bytes)?;
-        if message.destination != Destination::Client {
+        let (header, data) = Message::split(bytes)?;
+        if header.destination != Destination::Client {
             return Err(Error::payload(
-                message.message_type.name(),
+                header.message_type.name(),
                 "message is addressed to the server",
             ));
         }
@@ -778,16 +786,17 @@ impl RunspacePool {
         // exchange) with a nil RPID (seen throughout the recordings); every other message
         // must name this pool.
         let session_level =
-            message.rpid.is_nil() && message.message_type.as_u32() & 0xFFFF_0000 == 0x0001_0000;
-        if message.rpid != self.options.runspace_pool_id && !session_level {
+            header.rpid.is_nil() && header.message_type.as_u32() & 0xFFFF_0000 == 0x0001_0000;
+        if header.rpid != self.options.runspace_pool_id && !session_level {
             return Err(Error::WrongRunspacePool {
                 expected: self.options.runspace_pool_id,
-                got: message.rpid,
+                got: header.rpid,
             });
         }
-        let data = MessageData::decode(&message, &self.options.clixml_limits)?;
-        let pid = (!message.pid.is_nil()).then_some(message.pid);
-        self.handle(data, pid)
+        let payload =
+            MessageData::decode_data(header.message_type, data, &self.options.clixml_limits)?;
+        let pid = (!header.pid.is_nil()).then_some(header.pid);
+        self.handle(payload, pid)
     }
 
     /// Processes one decoded message from the server.
