@@ -943,3 +943,49 @@ fn no_password_and_no_terminal_is_a_clear_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn https_certificate_auth_and_untrusted_certificate() {
+    let p = Peer::start(&["--https", "--auth", "certificate,basic"]).expect("endpoint");
+    let port = p.ready.https_ports[0].to_string();
+    let (Some(ca), Some(cert), Some(key)) =
+        (&p.ready.ca_file, &p.ready.client_cert, &p.ready.client_key)
+    else {
+        panic!("the endpoint gave no PKI files: {:?}", p.ready);
+    };
+    let t = format!("127.0.0.1:{port}");
+    let out = run(
+        psremote()
+            .env_remove("PSREMOTE_USER")
+            .env_remove("PSREMOTE_PASSWORD")
+            .args([
+                "invoke",
+                "-C",
+                &t,
+                "--https",
+                "--auth",
+                "certificate",
+                "--cert",
+            ])
+            .arg(cert)
+            .arg("--key")
+            .arg(key)
+            .arg("--ca-file")
+            .arg(ca)
+            .arg("Get-UICulture"),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("1033             en-US"));
+
+    // Without the CA the self-signed chain is refused, with the fix named.
+    let out = run(
+        psremote().args(["invoke", "-C", &t, "--https", "--auth", "basic", "1"]),
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("[127.0.0.1] "), "{stderr}");
+    assert!(stderr.contains("--ca-file"), "{stderr}");
+    assert_no_internals(&stderr);
+}
