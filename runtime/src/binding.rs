@@ -7,6 +7,8 @@
 //! ran on the old one (`Error::never_started`), so nothing the user asked for runs twice.
 //! After every (re)connect an optional catalog check compares the live command catalog with
 //! the one the stubs were generated from and warns on drift.
+//!
+//! Either becomes what stubs take with `ImplicitSession::new(session)`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -16,7 +18,7 @@ use secrecy::SecretString;
 
 use crate::connection::ConnectionInfo;
 use crate::error::{Error, Result};
-use crate::implicit::{BoxFuture, BoxStream, Event, ImplicitSession, Invoker, PowerShell, Value};
+use crate::implicit::{BoxFuture, BoxStream, Event, Invoker, PowerShell, Value};
 use crate::session::{Session, SessionOptions, SessionState};
 use crate::stream::StreamItem;
 
@@ -59,12 +61,6 @@ impl Invoker for Session {
 
     fn secure_string<'a>(&'a self, plain: &'a SecretString) -> BoxFuture<'a, Result<Value>> {
         Box::pin(async move { Session::secure_string(self, plain).await })
-    }
-}
-
-impl From<Session> for ImplicitSession {
-    fn from(s: Session) -> ImplicitSession {
-        ImplicitSession::new(s)
     }
 }
 
@@ -298,11 +294,5 @@ impl Invoker for LazySession {
             let s = self.session().await?;
             s.secure_string(plain).await
         })
-    }
-}
-
-impl From<LazySession> for ImplicitSession {
-    fn from(s: LazySession) -> ImplicitSession {
-        ImplicitSession::new(s)
     }
 }

@@ -197,6 +197,22 @@ impl Session {
         r
     }
 
+    /// The PowerShell shells this user has on the computer (Get-PSSession -ComputerName), with
+    /// their state (`Connected` / `Disconnected`); [`Session::attach`] takes one's `shell_id`.
+    pub async fn list_shells(info: &ConnectionInfo) -> Result<Vec<psremote_wsman::Shell>> {
+        info.validate()?;
+        let Target::Wsman { .. } = &info.target else {
+            return Err(Error::Unsupported("listing shells over this transport"));
+        };
+        let t = WsmanTransport::new(info)?;
+        let uri = info.resource_uri();
+        let shells = t.client().enumerate_shells().await?;
+        Ok(shells
+            .into_iter()
+            .filter(|s| s.resource_uri.is_empty() || s.resource_uri.eq_ignore_ascii_case(&uri))
+            .collect())
+    }
+
     /// Attaches to a RunspacePool another client disconnected (Connect-PSSession /
     /// Receive-PSSession; MS-PSRP 3.1.4.10 CONNECT_RUNSPACEPOOL over WS-Man Connect).
     /// `shell_id` is the shell's id as the server lists it (the pool id).

@@ -23,7 +23,7 @@ async fn stubs_run_on_a_live_session() {
     let s = Session::connect(common::info(&peer))
         .await
         .expect("connect");
-    let rs = ImplicitSession::from(s.clone());
+    let rs = ImplicitSession::new(s.clone());
     let mut call = Call::new(&rs, "Get-Service");
     call.param("Name", Value::String("WinRM".into()));
     let out: Vec<Value> = call.invoke().await.expect("Get-Service");
@@ -44,7 +44,7 @@ async fn lazy_session_connects_on_first_call_and_reconnects() {
         "nothing before the first call"
     );
     assert_eq!(peer.stats().expect("stats")["shells_created"], 0);
-    let rs = ImplicitSession::from(lazy.clone());
+    let rs = ImplicitSession::new(lazy.clone());
     let out: Vec<Value> = Call::new(&rs, "Get-Date")
         .invoke()
         .await
@@ -78,7 +78,7 @@ async fn lazy_session_recreates_an_expired_shell_and_retries_the_unstarted_call(
     };
     let info = common::info(&peer).operation_timeout(Duration::from_secs(1));
     let lazy = LazySession::new(info);
-    let rs = ImplicitSession::from(lazy.clone());
+    let rs = ImplicitSession::new(lazy.clone());
     let s = lazy.session().await.expect("session");
     s.invoke(Command::script("$mark = 'old shell'"))
         .await
@@ -108,7 +108,7 @@ async fn dropped_receive_is_survived_or_reported_never_silently_rerun() {
         return;
     };
     let lazy = LazySession::new(common::info(&peer));
-    let rs = ImplicitSession::from(lazy.clone());
+    let rs = ImplicitSession::new(lazy.clone());
     let _: Vec<Value> = Call::new(&rs, "Get-Date").invoke().await.expect("warm");
 
     // One dropped Receive: polled again, the call completes on the same session.

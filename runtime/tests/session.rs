@@ -709,6 +709,15 @@ async fn another_client_attaches_to_a_disconnected_pool() {
     let shell_id = a.shell_id().expect("shell id");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     a.disconnect().await.expect("disconnect");
+    // It is listed as Disconnected (Get-PSSession -ComputerName).
+    let shells = Session::list_shells(&common::info(&peer))
+        .await
+        .expect("list");
+    let listed = shells
+        .iter()
+        .find(|sh| sh.shell_id.eq_ignore_ascii_case(&shell_id))
+        .unwrap_or_else(|| panic!("{shell_id} not in {shells:?}"));
+    assert_eq!(listed.state.as_deref(), Some("Disconnected"), "{listed:?}");
     // A second client (Connect-PSSession): CONNECT_RUNSPACEPOOL over WS-Man Connect.
     let b = Session::attach(common::info(&peer), &shell_id, SessionOptions::default())
         .await
