@@ -989,3 +989,50 @@ fn https_certificate_auth_and_untrusted_certificate() {
     assert!(stderr.contains("--ca-file"), "{stderr}");
     assert_no_internals(&stderr);
 }
+
+/// Fan-out over 50 endpoints (one endpoint process listening on 50 ports), throttled.
+#[test]
+fn fan_out_over_fifty_computers() {
+    let p = peer(&["--listen-count", "50"]);
+    assert_eq!(p.ready.http_ports.len(), 50);
+    let targets: Vec<String> = (0..50).map(|i| target(&p, i)).collect();
+    let started = std::time::Instant::now();
+    let out = run(
+        psremote().args([
+            "invoke",
+            "-C",
+            &targets.join(","),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+            "--throttle",
+            "16",
+            "--json",
+            "Get-UICulture",
+        ]),
+        None,
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mut seen: Vec<String> = text(&out.stdout)
+        .lines()
+        .map(|l| {
+            let j: serde_json::Value = serde_json::from_str(l).expect("NDJSON");
+            assert_eq!(j["props"]["Name"], "en-US");
+            j["ms"]["PSComputerName"]
+                .as_str()
+                .expect("tagged")
+                .to_string()
+        })
+        .collect();
+    seen.sort();
+    let mut want = targets.clone();
+    want.sort();
+    assert_eq!(seen, want, "one object from every computer");
+    eprintln!("50 computers, throttle 16: {elapsed:?}");
+    assert_eq!(
+        p.stats().expect("stats")["shells_open"],
+        0,
+        "every shell closed"
+    );
+}

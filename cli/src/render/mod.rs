@@ -163,6 +163,16 @@ impl<W: Write> Renderer<W> {
     /// Renders one output item from `computer`. Collections are enumerated as PowerShell's
     /// pipeline enumerates them; a hashtable shows as a Name/Value table.
     pub fn push(&mut self, v: &Value, computer: Option<&str>) -> io::Result<()> {
+        if let Value::Version(ver) = v {
+            // System.Version has no view: its four properties make a table (-1 when unset,
+            // as .NET reports them).
+            let obj = PsObject::with_type_names(["System.Version", "System.Object"])
+                .with_adapted("Major", Value::I32(ver.major))
+                .with_adapted("Minor", Value::I32(ver.minor))
+                .with_adapted("Build", Value::I32(ver.build.unwrap_or(-1)))
+                .with_adapted("Revision", Value::I32(ver.revision.unwrap_or(-1)));
+            return self.push(&Value::object(obj), computer);
+        }
         if let Some(obj) = v.as_object() {
             match &obj.content {
                 ObjContent::List(_, items) => {
@@ -735,6 +745,15 @@ LCID             Name             DisplayName             PSComputerName\n\
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn versions_show_as_a_table() {
+        let v = Value::Version(psremote_clixml::Version::new4(5, 1, 20348, 2849));
+        assert_eq!(
+            render(&[(v, None)], false),
+            "\nMajor Minor Build Revision\n----- ----- ----- --------\n    5     1 20348     2849\n\n"
+        );
     }
 
     #[test]
