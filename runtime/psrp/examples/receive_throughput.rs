@@ -119,6 +119,47 @@ fn main() {
     let clixml = cpu_seconds() - t;
     assert_eq!(decoded, n);
 
+    // A warm-session call as the session layer makes it: CREATE_PIPELINE out, one output
+    // object and PIPELINE_STATE Completed in, events drained.
+    let calls = 20_000;
+    let date = b"<DT>2026-11-23T21:30:00.1234567+00:00</DT>".to_vec();
+    let done = b"<Obj RefId=\"0\"><MS><I32 N=\"PipelineState\">4</I32></MS></Obj>".to_vec();
+    let t = cpu_seconds();
+    for _ in 0..calls {
+        let pid = pool
+            .create_pipeline(Command::new("Get-Date").into(), PipelineOptions::default())
+            .expect("pipeline");
+        let mut sent = 0;
+        while let Some(p) = pool.data_to_send() {
+            sent += p.data.len();
+        }
+        assert!(sent > 0);
+        let mut reply = Fragmenter::new(150_000);
+        for (t, data) in [
+            (psremote_psrp::MessageType::PipelineOutput, &date),
+            (psremote_psrp::MessageType::PipelineState, &done),
+        ] {
+            let m = psremote_psrp::Message {
+                destination: Destination::Client,
+                message_type: t,
+                rpid,
+                pid,
+                data: data.clone(),
+            };
+            reply.queue(m.encode());
+        }
+        while let Some(c) = reply.next_payload() {
+            pool.receive_data(&c).expect("receive");
+        }
+        let mut ended = false;
+        while let Some(e) = pool.next_event() {
+            ended |= matches!(e, Event::PipelineStateChanged { .. });
+        }
+        assert!(ended);
+        pool.remove_pipeline(pid);
+    }
+    let per_call = (cpu_seconds() - t) / f64::from(calls);
+
     let mb = bytes as f64 / 1e6;
     println!(
         "{n} objects, {mb:.1} MB of fragments\n  receive_data → events: {:.3} s CPU, {:.0} MB/s, {:.0} objects/s\n  CLIXML decode alone:   {:.3} s CPU, {:.0} MB/s\n  PSRP layer overhead:   {:.1} %",
@@ -128,5 +169,9 @@ fn main() {
         clixml,
         mb / clixml,
         (full / clixml - 1.0) * 100.0
+    );
+    println!(
+        "  warm call (CREATE_PIPELINE + output + state, server side included): {:.1} µs CPU",
+        per_call * 1e6
     );
 }

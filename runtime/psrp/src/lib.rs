@@ -51,7 +51,7 @@ pub use messages::{
     Availability, CreatePipeline, GetCommandMetadata, HostCall, HostResponse, InitRunspacePool,
     MessageData, SessionCapability,
 };
-pub use pool::{PipelineOptions, RunspacePool, RunspacePoolOptions};
+pub use pool::{FINISHED_PIPELINES_KEPT, PipelineOptions, RunspacePool, RunspacePoolOptions};
 pub use types::{
     ApartmentState, ApplicationPrivateData, CommandTypes, HostInfo, HostMethodIdentifier,
     PSInvocationState, PSThreadOptions, ProtocolVersion, RemoteStreamOptions, RunspacePoolState,

@@ -25,6 +25,9 @@ use crate::types::{
     RemoteStreamOptions, RunspacePoolState,
 };
 
+/// How many finished pipelines a pool remembers (their final state, for late messages).
+pub const FINISHED_PIPELINES_KEPT: usize = 128;
+
 /// How to open a RunspacePool.
 #[derive(Debug, Clone)]
 pub struct RunspacePoolOptions {
@@ -124,6 +127,9 @@ pub struct RunspacePool {
     defragmenter: Defragmenter,
     events: VecDeque<Event>,
     pipelines: HashMap<Uuid, PipelineEntry>,
+    /// Pipelines that ended, oldest first; only the last [`FINISHED_PIPELINES_KEPT`] are
+    /// remembered, so a long session does not grow without bound.
+    finished: VecDeque<Uuid>,
     next_call_id: i64,
     pending_calls: HashMap<i64, PoolCall>,
     pending_pool_host_calls: HashSet<i64>,
@@ -153,6 +159,7 @@ impl RunspacePool {
             connecting: false,
             events: VecDeque::new(),
             pipelines: HashMap::new(),
+            finished: VecDeque::new(),
             // Windows and pypsrp number a pool's calls from 0.
             next_call_id: 0,
             pending_calls: HashMap::new(),
@@ -670,6 +677,7 @@ impl RunspacePool {
     /// Forgets a finished pipeline.
     pub fn remove_pipeline(&mut self, pid: Uuid) {
         self.pipelines.remove(&pid);
+        self.finished.retain(|p| *p != pid);
         self.fragmenter.discard_for(pid);
     }
 
@@ -952,6 +960,7 @@ impl RunspacePool {
                 }
                 if state.is_terminal() {
                     self.fragmenter.discard_for(pid);
+                    self.remember_finished(pid);
                 }
                 self.events
                     .push_back(Event::PipelineStateChanged { pid, state, error });
@@ -1011,10 +1020,15 @@ impl RunspacePool {
             }
             RunspacePoolState::Broken | RunspacePoolState::Closed => {
                 // Every running pipeline ends with the pool.
-                for p in self.pipelines.values_mut() {
+                let mut ended = Vec::new();
+                for (pid, p) in self.pipelines.iter_mut() {
                     if !p.state.is_terminal() {
                         p.state = PSInvocationState::Failed;
+                        ended.push(*pid);
                     }
+                }
+                for pid in ended {
+                    self.remember_finished(pid);
                 }
             }
             _ => {}
@@ -1022,6 +1036,22 @@ impl RunspacePool {
         self.state = state;
         self.push_pool_state(error);
         Ok(())
+    }
+
+    /// Keeps a finished pipeline's state for late questions, forgetting the oldest.
+    fn remember_finished(&mut self, pid: Uuid) {
+        self.finished.retain(|p| *p != pid);
+        self.finished.push_back(pid);
+        while self.finished.len() > FINISHED_PIPELINES_KEPT {
+            if let Some(old) = self.finished.pop_front()
+                && self
+                    .pipelines
+                    .get(&old)
+                    .is_some_and(|p| p.state.is_terminal())
+            {
+                self.pipelines.remove(&old);
+            }
+        }
     }
 
     fn known_pipeline(&self, pid: Option<Uuid>, what: &'static str) -> Result<Uuid, Error> {

@@ -703,3 +703,48 @@ fn envelope_size_sets_the_fragment_limit() {
     assert_eq!(c.power_shell.commands[0].name, big);
     let _ = &mut server;
 }
+
+#[test]
+fn finished_pipelines_are_forgotten_after_a_while() {
+    let (mut pool, mut server) = opened(ProtocolVersion::V2_3, 32 * 1024);
+    let mut ids = Vec::new();
+    for _ in 0..psremote_psrp::FINISHED_PIPELINES_KEPT + 10 {
+        let pid = pool.create_pipeline(Command::new("Get-Date").into(), PipelineOptions::default());
+        let Ok(pid) = pid else { panic!() };
+        let done = MessageData::PipelineState {
+            state: PSInvocationState::Completed,
+            error: None,
+        };
+        assert_eq!(server.send(&mut pool, done, Some(pid)), Ok(()));
+        ids.push(pid);
+    }
+    server.take(&mut pool);
+    // The oldest are gone, the recent ones still answer.
+    assert_eq!(pool.pipeline_state(ids[0]), None);
+    assert_eq!(pool.pipeline_state(ids[9]), None);
+    assert_eq!(
+        pool.pipeline_state(ids[10]),
+        Some(PSInvocationState::Completed)
+    );
+    let last = ids[ids.len() - 1];
+    assert_eq!(
+        pool.pipeline_state(last),
+        Some(PSInvocationState::Completed)
+    );
+    // A running pipeline is never forgotten.
+    let running = pool.create_pipeline(Command::new("x").into(), PipelineOptions::default());
+    let Ok(running) = running else { panic!() };
+    for _ in 0..psremote_psrp::FINISHED_PIPELINES_KEPT + 1 {
+        let pid = pool.create_pipeline(Command::new("y").into(), PipelineOptions::default());
+        let Ok(pid) = pid else { panic!() };
+        let done = MessageData::PipelineState {
+            state: PSInvocationState::Completed,
+            error: None,
+        };
+        assert_eq!(server.send(&mut pool, done, Some(pid)), Ok(()));
+    }
+    assert_eq!(
+        pool.pipeline_state(running),
+        Some(PSInvocationState::Running)
+    );
+}
