@@ -131,6 +131,7 @@ impl Tag {
 struct RefTable<'a, T> {
     dense: Vec<Option<T>>,
     other: HashMap<Cow<'a, str>, T>,
+    inserted: usize,
 }
 
 impl<T> Default for RefTable<'_, T> {
@@ -138,6 +139,7 @@ impl<T> Default for RefTable<'_, T> {
         RefTable {
             dense: Vec::new(),
             other: HashMap::new(),
+            inserted: 0,
         }
     }
 }
@@ -172,8 +174,11 @@ impl<'a, T> RefTable<'a, T> {
 
     #[inline]
     fn insert(&mut self, id: Cow<'a, str>, item: T) {
-        // Dense only near the ids seen so far, so a huge RefId cannot allocate a huge vector.
-        match Self::number(&id).filter(|n| *n <= self.dense.len() + 1024) {
+        // Dense only while the vector stays within twice the number of ids defined, so
+        // sparse or huge RefIds cannot make it large: memory stays linear in the input.
+        self.inserted += 1;
+        let bound = self.inserted.saturating_mul(2).saturating_add(1024);
+        match Self::number(&id).filter(|n| *n < bound) {
             Some(i) => {
                 if i >= self.dense.len() {
                     self.dense.resize_with(i + 1, || None);
@@ -876,9 +881,11 @@ impl<'a, 'l> Parser<'a, 'l> {
                 }
             }
         }
+        // Every object counts against `max_refs`, with a RefId or not: an object costs far
+        // more memory than its shortest spelling (`<Obj/>`).
+        self.count_ref()?;
         let obj = Arc::new(obj);
         if let Some(id) = ref_id {
-            self.count_ref()?;
             // A later definition of the same RefId wins: concatenated PSRP messages each
             // number their objects from 0.
             self.objects.insert(id, Arc::clone(&obj));

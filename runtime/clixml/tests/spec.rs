@@ -394,6 +394,20 @@ fn limits_give_typed_errors() {
             ..
         })
     ));
+    // Objects without a RefId count too.
+    let anonymous = "<Obj><LST><Obj /><Obj /><Obj /></LST></Obj>";
+    assert!(matches!(
+        from_str_with(anonymous, &limits),
+        Err(Error::Limit {
+            limit: LimitKind::Refs,
+            ..
+        })
+    ));
+    // Sparse RefIds stay cheap (no table sized by the largest id).
+    let sparse: String = (0..1000)
+        .map(|i| format!("<Obj RefId=\"{}\" />", 999_000_000 + i * 1000))
+        .collect();
+    assert_eq!(from_str(&sparse).unwrap().len(), 1000);
     let limits = Limits {
         max_total_bytes: 8,
         ..Limits::DEFAULT
