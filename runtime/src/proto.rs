@@ -1,8 +1,6 @@
 //! The session's use of the sans-IO `psremote_psrp::RunspacePool`, in one place.
 
-use std::sync::Arc;
-
-use psremote_clixml::{ObjContent, Property, PsObject, Value};
+use psremote_clixml::Value;
 use psremote_psrp as psrp;
 use psrp::{Event, Payload, PowerShell};
 use uuid::Uuid;
@@ -247,51 +245,16 @@ pub(crate) fn strip_metadata_count(values: Vec<Value>) -> Result<Vec<Value>> {
     Ok(rest)
 }
 
-/// The ErrorRecord a host call answers with when the client's host refuses it.
+/// The ErrorRecord a host call answers with when the client's host refuses it (a
+/// HostException, category NotImplemented, as PowerShell's hosts report it).
 pub(crate) fn host_error_record(message: &str) -> Value {
-    let mut ex = PsObject::with_type_names([
+    use psremote_clixml::ToValue;
+    use psremote_clixml::types::{ErrorCategory, ErrorRecord as TypedErrorRecord};
+    TypedErrorRecord::new(
+        message,
         "System.Management.Automation.Host.HostException",
-        "System.Management.Automation.RuntimeException",
-        "System.SystemException",
-        "System.Exception",
-        "System.Object",
-    ]);
-    ex.to_string = Some(message.to_string());
-    ex.adapted.push(Property {
-        name: "Message".into(),
-        value: Value::String(message.to_string()),
-    });
-    let mut rec =
-        PsObject::with_type_names(["System.Management.Automation.ErrorRecord", "System.Object"]);
-    rec.to_string = Some(message.to_string());
-    let props = [
-        ("Exception", Value::Object(Arc::new(ex))),
-        ("TargetObject", Value::Null),
-        (
-            "FullyQualifiedErrorId",
-            Value::String("HostFunctionNotImplemented".into()),
-        ),
-        ("InvocationInfo", Value::Null),
-        ("ErrorCategory_Category", Value::I32(11)),
-        ("ErrorCategory_Activity", Value::String(String::new())),
-        (
-            "ErrorCategory_Reason",
-            Value::String("HostException".into()),
-        ),
-        ("ErrorCategory_TargetName", Value::String(String::new())),
-        ("ErrorCategory_TargetType", Value::String(String::new())),
-        (
-            "ErrorCategory_Message",
-            Value::String("NotImplemented: (:) [], HostException".into()),
-        ),
-        ("SerializeExtendedInfo", Value::Bool(false)),
-    ];
-    for (name, value) in props {
-        rec.extended.push(Property {
-            name: name.into(),
-            value,
-        });
-    }
-    rec.content = ObjContent::None;
-    Value::Object(Arc::new(rec))
+        "HostFunctionNotImplemented",
+        ErrorCategory(11),
+    )
+    .to_value()
 }

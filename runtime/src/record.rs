@@ -1,10 +1,11 @@
 //! Views over the record objects of MS-PSRP 2.2.3 the runtime reports (ErrorRecord,
 //! InformationalRecord, InformationRecord, ProgressRecord). Each keeps the value exactly as the
-//! server sent it, so nothing is lost, and reads the documented properties on demand.
+//! server sent it, so nothing is lost, reads the properties a caller needs on demand, and
+//! decodes fully into the `psremote_clixml::types` structs with `typed()`.
 
 use std::fmt;
 
-use psremote_clixml::{ObjContent, PsObject, Value};
+use psremote_clixml::{ConversionError, FromValue, ObjContent, PsObject, Value};
 
 fn obj(v: &Value) -> Option<&PsObject> {
     v.as_object()
@@ -59,6 +60,11 @@ pub struct ErrorRecord {
 impl ErrorRecord {
     pub fn new(value: Value) -> ErrorRecord {
         ErrorRecord { value }
+    }
+
+    /// Every field, decoded (`psremote_clixml::types::ErrorRecord`, lossless).
+    pub fn typed(&self) -> Result<psremote_clixml::types::ErrorRecord, ConversionError> {
+        FromValue::from_value(&self.value)
     }
 
     /// `ErrorDetails_Message` if set, else the exception's message, else ToString.
@@ -178,6 +184,11 @@ pub struct InformationalRecord {
 }
 
 impl InformationalRecord {
+    /// Every field, decoded (`psremote_clixml::types::InformationalRecord`).
+    pub fn typed(&self) -> Result<psremote_clixml::types::InformationalRecord, ConversionError> {
+        FromValue::from_value(&self.value)
+    }
+
     /// `InformationalRecord_Message`.
     pub fn message(&self) -> String {
         prop_str(&self.value, "InformationalRecord_Message")
@@ -195,6 +206,11 @@ pub struct InformationRecord {
 }
 
 impl InformationRecord {
+    /// Every field, decoded (`psremote_clixml::types::InformationRecord`).
+    pub fn typed(&self) -> Result<psremote_clixml::types::InformationRecord, ConversionError> {
+        FromValue::from_value(&self.value)
+    }
+
     /// `MessageData` as text (ToString of the object, or the string).
     pub fn message(&self) -> String {
         match obj(&self.value).and_then(|o| o.get("MessageData")) {
@@ -220,6 +236,11 @@ pub struct ProgressRecord {
 }
 
 impl ProgressRecord {
+    /// Every field, decoded (`psremote_clixml::types::ProgressRecord`).
+    pub fn typed(&self) -> Result<psremote_clixml::types::ProgressRecord, ConversionError> {
+        FromValue::from_value(&self.value)
+    }
+
     pub fn activity(&self) -> Option<&str> {
         prop_str(&self.value, "Activity")
     }

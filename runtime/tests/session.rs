@@ -101,6 +101,7 @@ async fn every_stream_arrives_in_its_place() {
     );
     assert_eq!(inv.warnings.len(), 1);
     assert_eq!(inv.warnings[0].message(), "warn");
+    assert_eq!(inv.warnings[0].typed().expect("typed").message, "warn");
     assert_eq!(inv.verbose.len(), 1);
     assert_eq!(inv.verbose[0].message(), "verb");
     assert_eq!(inv.debug.len(), 1);
@@ -165,6 +166,8 @@ async fn failed_pipeline_is_a_typed_error_with_its_fqid() {
         "{rec:?}"
     );
     assert_eq!(rec.category().as_deref(), Some("ObjectNotFound"));
+    let typed = rec.typed().expect("a full ErrorRecord");
+    assert_eq!(typed.fully_qualified_error_id, "CommandNotFoundException");
     let line = e.to_string();
     assert!(
         line.contains("Get-NoSuchCommand") && !line.contains('\n'),
@@ -302,6 +305,21 @@ async fn read_host_is_answered_by_the_host() {
     assert_eq!(
         out.iter().map(text).collect::<Vec<_>>(),
         ["typed at the terminal"]
+    );
+    // A call the host refuses comes back as the HostException it answered with.
+    let failure = match s
+        .invoke_full(
+            Command::new("Read-Host").switch("AsSecureString"),
+            Vec::new(),
+        )
+        .await
+    {
+        Err(e) => e.to_string(),
+        Ok(inv) => inv.errors.iter().map(|r| r.to_string()).collect(),
+    };
+    assert!(
+        failure.contains("ReadLineAsSecureString is not supported"),
+        "{failure}"
     );
     let calls = calls.lock().map(|c| c.clone()).unwrap_or_default();
     assert!(calls.iter().any(|c| c == "ReadLine"), "{calls:?}");
