@@ -1,5 +1,17 @@
 //! PowerShell CLIXML serialization (MS-PSRP 2.2.5): the value model, a reader and a writer.
 //!
+//! - [`Value`] and friends ([`value`]): every primitive of 2.2.5.1 and `<Obj>` (2.2.5.2) with
+//!   type names, ToString, adapted/extended properties and containers. `<Ref>` decodes to a
+//!   shared `Arc`, and the writer writes `<Ref>` again for pointer-equal objects.
+//! - Reader: [`from_str`], [`from_bytes`] (UTF-8, BOM skipped), [`from_str_with`] /
+//!   [`from_bytes_with`] with [`Limits`]. Input is a sequence of values or an `<Objs>`
+//!   document; errors carry line and column; no input panics, and memory stays linear in the
+//!   input.
+//! - Writer: [`to_string`] (one value, as in a PSRP message) and [`to_objs_document`]
+//!   (Export-Clixml's form); output matches what Windows PowerShell writes byte for byte.
+//! - [`ToValue`] / [`FromValue`] for Rust types, and the 2.2.3 record types in [`types`].
+//! - Feature `json`: [`json::to_json`] / [`json::from_json`], an exact JSON view.
+//!
 //! ```
 //! use psremote_clixml::{from_str, to_string, Value};
 //! let values = from_str("<S>a_x000A_b</S><I32>5</I32>").unwrap();
