@@ -196,3 +196,26 @@ def test_pipelines_from_threads(peer):
     for t in ts:
         t.join()
     assert not errors
+
+
+def test_client_max_envelope_size_is_honoured(open_peer):
+    """A client that asks for 8 KiB envelopes gets every Receive reply within 8 KiB (base64 and all)."""
+    from helpers import RecordingProxy
+    from pypsrp.wsman import WSMan
+
+    proxy = RecordingProxy(open_peer.port)
+    try:
+        w = WSMan("127.0.0.1", port=proxy.port, username="psremote", password="Psr3mote!pass", auth="basic",
+                  ssl=False, encryption="never", max_envelope_size=8192, operation_timeout=5, read_timeout=15)
+        with RunspacePool(w) as p:
+            big = "z" * 30_000
+            assert cmd(p, "Write-Output", InputObject=big).invoke() == [big]
+    finally:
+        proxy.close()
+    import re
+
+    raw = bytes(proxy.server_bytes)
+    lengths = [int(m) for m in re.findall(rb"Content-Length: (\d+)", raw)]
+    receive_replies = raw.count(b"ReceiveResponse</a:Action>")
+    assert receive_replies >= 4
+    assert max(lengths) <= 8192
