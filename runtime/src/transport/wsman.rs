@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 use psremote_wsman as ws;
@@ -18,10 +17,6 @@ use uuid::Uuid;
 use super::{DataStream, Inbound, InboundSender, Transport};
 use crate::connection::{AuthMethod, ConnectionInfo, Target};
 use crate::error::Error;
-
-/// How often a Receive is retried after the connection dropped mid-poll before the session is
-/// reported Disconnected/Broken (a network blip should not kill a pipeline).
-const RECEIVE_RETRIES: u32 = 2;
 
 pub use crate::error::is_shell_lost;
 
@@ -188,7 +183,6 @@ async fn receive_loop(
     inbound: InboundSender,
     state: Arc<Mutex<State>>,
 ) {
-    let mut retries = 0;
     // Disconnected or deleted: no new poll, and the answer to the last one is not an error.
     let disconnected = || {
         state
@@ -204,19 +198,14 @@ async fn receive_loop(
             return;
         }
         let received = match client.receive(&shell, pipeline).await {
-            Ok(r) => {
-                retries = 0;
-                r
-            }
+            Ok(r) => r,
             // The shell was disconnected while this poll was out: whatever the server says
             // now is not a failure of the pipeline; Reconnect starts polling again.
             Err(_) if disconnected() => return,
-            Err(e) if matches!(e, ws::Error::Io(_)) && retries < RECEIVE_RETRIES => {
-                retries += 1;
-                tracing::debug!(error = %e, retries, "Receive dropped; polling again");
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(retries))).await;
-                continue;
-            }
+            // A Receive cut mid-way is not polled again: the server may have sent output with
+            // it that a second Receive would not repeat (WinRM only re-sends to a client using
+            // Robust Connections, MS-WSMV 3.1.4.1.39). The pipeline fails, typed, instead of
+            // silently missing output; the session is then Broken and can be replaced.
             Err(e) => {
                 let _ = inbound.send(Inbound::Failed(Error::Wsman(e))).await;
                 return;
