@@ -85,3 +85,29 @@ pub enum Event {
         pid: Option<Uuid>,
     },
 }
+
+impl Event {
+    /// The pipeline the event belongs to; `None` for runspace-pool events.
+    pub fn pipeline_id(&self) -> Option<Uuid> {
+        match self {
+            Event::PipelineHostCall { pid, .. }
+            | Event::PipelineOutput { pid, .. }
+            | Event::ErrorRecord { pid, .. }
+            | Event::Warning { pid, .. }
+            | Event::Verbose { pid, .. }
+            | Event::Debug { pid, .. }
+            | Event::Information { pid, .. }
+            | Event::Progress { pid, .. }
+            | Event::PipelineStateChanged { pid, .. } => Some(*pid),
+            Event::UnknownMessage { pid, .. } => *pid,
+            Event::SessionCapability(_)
+            | Event::RunspacePoolStateChanged { .. }
+            | Event::ApplicationPrivateData { .. }
+            | Event::RunspacePoolInitData { .. }
+            | Event::RunspaceAvailability { .. }
+            | Event::EncryptedSessionKey
+            | Event::UserEvent { .. }
+            | Event::RunspacePoolHostCall { .. } => None,
+        }
+    }
+}

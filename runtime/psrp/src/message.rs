@@ -98,6 +98,15 @@ message_types! {
     PipelineHostResponse = 0x0004_1101 => "PIPELINE_HOST_RESPONSE",
 }
 
+impl std::fmt::Display for MessageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MessageType::Unknown(n) => write!(f, "unknown message type {n:#010x}"),
+            t => f.write_str(t.name()),
+        }
+    }
+}
+
 /// The UTF-8 byte order mark a Windows peer puts in front of the CLIXML.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 

@@ -149,6 +149,7 @@ fn tiny_fragments_carry_a_whole_session() {
     assert_eq!(server.send(&mut pool, done, Some(pid)), Ok(()));
     let ev = events(&mut pool);
     assert_eq!(ev.len(), 4);
+    assert!(ev.iter().all(|e| e.pipeline_id() == Some(pid)));
     assert_eq!(
         ev[2],
         Event::PipelineOutput {
