@@ -17,8 +17,9 @@ param(
     [string[]] $Name = @('*'),
     # Module names (Import-PSSession -Module).
     [string[]] $Module,
-    # Command types (Import-PSSession -CommandType).
-    [string[]] $CommandType,
+    # Command types (Import-PSSession -CommandType). The default is Import-PSSession's:
+    # every type but Application, Script and ExternalScript.
+    [string[]] $CommandType = @('Alias', 'Function', 'Filter', 'Cmdlet'),
     # Exact names to leave out (the CommandsToSkip list).
     [string[]] $Skip = @()
 )
@@ -171,6 +172,10 @@ foreach ($c in (Get-Command @getCommand)) {
             $resolved = $c.ResolvedCommandName
         }
 
+        $helpUri = $null
+        # CmdletInfo.HelpUri / FunctionInfo.HelpUri (not every CommandInfo has one)
+        if ($c.PSObject.Properties['HelpUri']) { $helpUri = $c.HelpUri }
+
         $defaultSet = $null
         # CmdletInfo.DefaultParameterSet / FunctionInfo.DefaultParameterSet
         if ($c.PSObject.Properties['DefaultParameterSet']) { $defaultSet = $c.DefaultParameterSet }
@@ -181,7 +186,7 @@ foreach ($c in (Get-Command @getCommand)) {
             command_type = $c.CommandType.ToString()        # CommandInfo.CommandType (CommandTypes)
             module = $c.ModuleName                          # CommandInfo.ModuleName
             module_version = $moduleVersion
-            help_uri = $c.HelpUri                           # CommandInfo.HelpUri (CmdletInfo/FunctionInfo)
+            help_uri = $helpUri
             synopsis = $synopsis
             default_parameter_set = $defaultSet
             output_types = $outputs

