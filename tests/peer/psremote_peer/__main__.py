@@ -47,8 +47,9 @@ def _parser() -> argparse.ArgumentParser:
                         "only when kerberos is listed explicitly or PSREMOTE_PEER_KERBEROS=1)")
     s.add_argument("--allow-unencrypted", action="store_true",
                    help="AllowUnencrypted=true: Basic and unencrypted Negotiate over plain HTTP")
-    s.add_argument("--cbt", choices=("relaxed", "strict"), default="relaxed",
-                   help="channel binding over HTTPS: strict requires the client's tls-server-end-point token")
+    s.add_argument("--cbt", choices=("relaxed", "strict", "none"), default="relaxed",
+                   help="channel binding over HTTPS (CbtHardeningLevel): relaxed rejects a wrong "
+                        "tls-server-end-point binding and accepts none; strict requires it; none ignores it")
     s.add_argument("--catalog", default="windows-5.1")
     s.add_argument("--fault", action="append", default=[], metavar="KNOB", help="fault knob (repeatable)")
     s.add_argument("--state-dir", default=None)
@@ -113,7 +114,7 @@ def serve(args: argparse.Namespace) -> int:
 
             der = x509.load_pem_x509_certificate(f.read()).public_bytes(Encoding.DER)
         service.server_cbt = auth.tls_server_end_point(der)
-        service.cbt_strict = args.cbt == "strict"
+        service.cbt_mode = args.cbt
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(pki["server_cert"], pki["server_key"])
         if "certificate" in modes:

@@ -85,6 +85,17 @@ class SecurityContext:
 
             bindings = GssChannelBindings(application_data=cbt_app_data)
         self.ctx = spnego.server(hostname=hostname, service="HTTP", protocol=protocol, channel_bindings=bindings)
+        self._bindings = bindings
+
+    def accept_missing_bindings(self, token: bytes) -> None:
+        """CbtHardeningLevel=Relaxed: an NTLM AUTHENTICATE without a channel binding is accepted (a
+        wrong one still fails). pyspnego's acceptor insists once it has bindings, so drop them from
+        this context (and its SPNEGO sub-contexts) before the final step when the client sent none."""
+        if self._bindings is None or ntlm_channel_bindings_present(token) is not False:
+            return
+        self.ctx.channel_bindings = None
+        for entry in getattr(self.ctx, "_context_list", {}).values():  # NegotiateProxy's per-mech contexts
+            entry[0].channel_bindings = None
 
     def step(self, token: bytes) -> bytes | None:
         try:
@@ -184,6 +195,33 @@ def cert_user(der: bytes | None) -> str | None:
         if u in USERS:
             return u
     return None
+
+
+def ntlm_channel_bindings_present(token: bytes) -> bool | None:
+    """Whether an NTLM AUTHENTICATE message (raw or inside SPNEGO) carries a non-zero
+    MsvAvChannelBindings AV pair (MS-NLMP 2.2.2.1, 2.2.2.7); None when the token is not one."""
+    import struct as st
+
+    i = token.find(b"NTLMSSP\x00\x03\x00\x00\x00")
+    if i < 0:
+        return None
+    msg = token[i:]
+    try:
+        nt_len, _, nt_off = st.unpack_from("<HHI", msg, 20)
+        nt = msg[nt_off:nt_off + nt_len]
+        pos = 16 + 28  # NTProofStr, then the NTLMv2_CLIENT_CHALLENGE header before its AV pairs
+        if len(nt) <= pos:
+            return False  # NTLMv1: no AV pairs at all
+        while pos + 4 <= len(nt):
+            av_id, av_len = st.unpack_from("<HH", nt, pos)
+            if av_id == 0x0000:  # MsvAvEOL
+                return False
+            if av_id == 0x000A:  # MsvAvChannelBindings
+                return any(nt[pos + 4:pos + 4 + av_len])
+            pos += 4 + av_len
+    except st.error:
+        return None
+    return False
 
 
 def tls_server_end_point(cert_der: bytes) -> bytes:

@@ -110,7 +110,7 @@ class Service:
         self.knobs = knobs
         self.state_dir = state_dir
         self.kerberos = kerberos
-        self.cbt_strict = False
+        self.cbt_mode = "relaxed"  # --cbt: relaxed (WinRM's default), strict, none
         self.server_cbt: bytes | None = None  # tls-server-end-point data of the HTTPS certificate
         self.shells: dict[str, Shell] = {}
         self.shells_lock = threading.Lock()
@@ -294,6 +294,8 @@ class Handler(BaseHTTPRequestHandler):
                     except Exception as e:
                         log.warning("cannot create an acceptor for %s: %s", scheme, e)
                         return self._unauthorized()
+                if self.service.cbt_mode == "relaxed":
+                    self.sec.accept_missing_bindings(token)
                 try:
                     out = self.sec.step(token)
                 except auth.AuthFailed as e:
@@ -348,8 +350,8 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(status, reply, "application/soap+xml;charset=UTF-8")
 
     def _cbt(self) -> bytes | None:
-        """Channel binding data when --cbt strict and this is TLS (CbtHardeningLevel=Strict)."""
-        if not (self.https and self.service.cbt_strict):
+        """tls-server-end-point data over TLS (CbtHardeningLevel Relaxed/Strict; none: not checked)."""
+        if not self.https or self.service.cbt_mode == "none":
             return None
         return self.service.server_cbt
 

@@ -190,3 +190,40 @@ def test_channel_binding_strict():
             run_echo(p.wsman("ntlm", https=True, negotiate_send_cbt=False))
     finally:
         p.stop()
+
+
+def _ntlm_handshake(port: int, ca_file: str, app_data: bytes | None) -> int:
+    """A bare NTLM handshake over HTTPS with the given channel binding; the final HTTP status."""
+    import base64
+
+    import spnego
+    from spnego.channel_bindings import GssChannelBindings
+
+    cbt = GssChannelBindings(application_data=app_data) if app_data is not None else None
+    ctx = spnego.client(USER, PASSWORD, hostname="localhost", service="HTTP", protocol="ntlm", channel_bindings=cbt)
+    s = requests.Session()
+    url = f"https://127.0.0.1:{port}/wsman"
+    r = s.post(url, data=b"", verify=ca_file, timeout=10,
+               headers={"Authorization": "NTLM " + base64.b64encode(ctx.step()).decode()})
+    assert r.status_code == 401
+    challenge = base64.b64decode(r.headers["WWW-Authenticate"].split(" ", 1)[1])
+    r = s.post(url, data=b"", verify=ca_file, timeout=10,
+               headers={"Authorization": "NTLM " + base64.b64encode(ctx.step(challenge)).decode()})
+    return r.status_code
+
+
+def test_channel_binding_relaxed_by_default(peer):
+    import hashlib
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    pem = ssl.get_server_certificate(("127.0.0.1", peer.https_port))
+    der = x509.load_pem_x509_certificate(pem.encode()).public_bytes(Encoding.DER)
+    right = b"tls-server-end-point:" + hashlib.sha256(der).digest()
+    wrong = b"tls-server-end-point:" + bytes(32)
+    ca = peer.ready["ca_file"]
+    assert _ntlm_handshake(peer.https_port, ca, right) == 200
+    assert _ntlm_handshake(peer.https_port, ca, None) == 200  # Relaxed: no binding is accepted
+    assert _ntlm_handshake(peer.https_port, ca, wrong) == 401  # a wrong one never is
