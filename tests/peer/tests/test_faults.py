@@ -69,7 +69,7 @@ def test_stall_receive_delays_each_receive(fault_peer):
     t0 = time.monotonic()
     with pytest.raises(requests.exceptions.ReadTimeout):
         post_basic(url, recv, session=s, timeout=1)
-    assert time.monotonic() - t0 < 2
+    assert time.monotonic() - t0 < 2.5  # the client gave up after its 1 s read timeout, not after the stall
     fault_peer.faults([])
 
 
