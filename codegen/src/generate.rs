@@ -103,6 +103,8 @@ pub struct CommandStats {
 #[derive(Debug, Clone)]
 pub struct Generated {
     pub tokens: TokenStream,
+    /// The same tokens split at top-level items (formatted in parallel).
+    pub items: Vec<TokenStream>,
     pub stats: Vec<CommandStats>,
     /// Commands left out and why.
     pub skipped: Vec<(String, String)>,
@@ -115,7 +117,55 @@ pub fn generate(catalog: &Catalog, options: &Options) -> TokenStream {
 
 /// Generates the stubs as formatted source text (prettyplease).
 pub fn generate_string(catalog: &Catalog, options: &Options) -> String {
-    format_tokens(generate(catalog, options))
+    format_items(&generate_full(catalog, options).items)
+}
+
+/// Formats top-level items as one file. Large outputs are parsed and printed on several
+/// threads, in contiguous groups joined in order: the text is the same as one `unparse`
+/// of the whole file (prettyplease prints a file's items one after the other).
+pub fn format_items(items: &[TokenStream]) -> String {
+    // TokenStream is not Send: turn the groups into text here, parse them on the threads.
+    let threads = std::thread::available_parallelism()
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let texts: Vec<String> = items.iter().map(ToString::to_string).collect();
+    let total: usize = texts.iter().map(String::len).sum();
+    if threads == 1 || total < 1 << 20 {
+        return format_tokens(items.iter().cloned().collect());
+    }
+    let per = total.div_ceil(threads);
+    let mut groups: Vec<String> = vec![String::new()];
+    for t in texts {
+        if groups.last().is_some_and(|g| g.len() >= per) {
+            groups.push(String::new());
+        }
+        if let Some(g) = groups.last_mut() {
+            g.push_str(&t);
+            g.push(' ');
+        }
+    }
+    let formatted: Vec<Option<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .iter()
+            .map(|g| {
+                scope.spawn(move || {
+                    syn::parse_str::<syn::File>(g)
+                        .ok()
+                        .map(|f| prettyplease::unparse(&f))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
+    if formatted.iter().all(Option::is_some) {
+        formatted.into_iter().flatten().collect()
+    } else {
+        format_tokens(items.iter().cloned().collect())
+    }
 }
 
 /// Formats tokens as a file with prettyplease.
@@ -663,9 +713,11 @@ pub fn generate_full(catalog: &Catalog, options: &Options) -> Generated {
         });
     }
 
-    let tokens = emit(&ctx, &plans, &alias_items, options);
+    let items = emit(&ctx, &plans, &alias_items, options);
+    let tokens = items.iter().cloned().collect();
     Generated {
         tokens,
+        items,
         stats,
         skipped,
     }
@@ -1087,7 +1139,7 @@ fn emit(
     plans: &[CommandPlan<'_>],
     alias_items: &[TokenStream],
     options: &Options,
-) -> TokenStream {
+) -> Vec<TokenStream> {
     let rt = &options.runtime_path;
     let mut items = Vec::new();
     let mut methods = Vec::new();
@@ -1258,7 +1310,7 @@ fn emit(
         type_items.push(emit_enum(id, None, values, false));
     }
 
-    quote! {
+    let head = quote! {
         #[allow(unused_imports)]
         use #rt::implicit as __rt;
         #[allow(unused_imports)]
@@ -1285,7 +1337,10 @@ fn emit(
             #(#alias_items)*
         }
 
-        #(#items)*
-        #(#type_items)*
-    }
+    };
+    let mut all = Vec::with_capacity(1 + items.len() + type_items.len());
+    all.push(head);
+    all.extend(items);
+    all.extend(type_items);
+    all
 }

@@ -141,7 +141,7 @@ fn two_thousand_commands_generate_fast_and_deterministically() {
     let started = Instant::now();
     let g = generate_full(&catalog, &options);
     let tokens_took = started.elapsed();
-    let code = psremote_codegen::generate::format_tokens(g.tokens);
+    let code = psremote_codegen::generate::format_items(&g.items);
     let total = started.elapsed();
     eprintln!(
         "2000 commands: tokens {tokens_took:?}, tokens+prettyplease {total:?}, {} lines, {} bytes",
@@ -157,4 +157,18 @@ fn two_thousand_commands_generate_fast_and_deterministically() {
         let took = common::check_crate("scale_check", &[("scale", code)], "");
         eprintln!("cargo check of the 2000-command crate: {took:?}");
     }
+}
+
+#[test]
+fn parallel_formatting_prints_the_same_text() {
+    let catalog = synthetic(400);
+    let options = Options::default();
+    let g = generate_full(&catalog, &options);
+    let parallel = psremote_codegen::generate::format_items(&g.items);
+    let whole = psremote_codegen::generate::format_tokens(g.tokens);
+    assert!(
+        whole.len() > 1 << 20,
+        "large enough to take the parallel path"
+    );
+    assert_eq!(parallel, whole);
 }
