@@ -10,6 +10,7 @@
 
 pub mod builder;
 pub mod docs;
+pub mod drift;
 pub mod fidelity;
 pub mod filter;
 pub mod generate;
