@@ -257,18 +257,19 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/psremote-peer/faults"):
             return self._post_faults()
         if self.path.rstrip("/").lower() not in ("/wsman", "/wsman-anon"):
-            body = self._read_body()
+            self._read_body()
             return self._send(404)
 
         # Unauthenticated Identify (DSP0226 wsmid:Identify): header WSMANIDENTIFY: unauthenticated.
         if (self.headers.get("WSMANIDENTIFY") or "").lower() == "unauthenticated":
-            body = self._read_body()
+            self._read_body()
             self.service.stats.count("Identify")
             return self._send(200, identify_response(authenticated=False), "application/soap+xml;charset=UTF-8")
 
         body = self._read_body()
         authz = self.headers.get("Authorization")
         encrypted = False
+        final: list[tuple[str, str]] = []  # the acceptor's last token (Kerberos AP-REP) goes on the answer
         if authz:
             scheme, value = auth.parse_authorization(authz)
             ls = scheme.lower()
@@ -335,19 +336,19 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(400, close=True)
             encrypted = True
         elif not body:
-            return self._send(200)
+            return self._send(200, headers=final)
         elif self.auth_scheme in ("negotiate", "ntlm", "kerberos") and not self.https \
                 and not self.service.allow_unencrypted:
             # AllowUnencrypted=false: WinRM refuses an unencrypted message on HTTP with HTTP 500.
             fault = soap.unencrypted_refused()
             self.service.stats.count("Unencrypted")
-            return self._send(500, fault.render(None), "application/soap+xml;charset=UTF-8")
+            return self._send(500, fault.render(None), "application/soap+xml;charset=UTF-8", headers=final)
 
         status, reply = self._dispatch(body)
         if encrypted and self.sec is not None:
             ct, data = self.sec.wrap(reply)
-            return self._send(status, data, ct)
-        return self._send(status, reply, "application/soap+xml;charset=UTF-8")
+            return self._send(status, data, ct, headers=final)
+        return self._send(status, reply, "application/soap+xml;charset=UTF-8", headers=final)
 
     def _cbt(self) -> bytes | None:
         """tls-server-end-point data over TLS (CbtHardeningLevel Relaxed/Strict; none: not checked)."""

@@ -227,3 +227,28 @@ def test_channel_binding_relaxed_by_default(peer):
     assert _ntlm_handshake(peer.https_port, ca, right) == 200
     assert _ntlm_handshake(peer.https_port, ca, None) == 200  # Relaxed: no binding is accepted
     assert _ntlm_handshake(peer.https_port, ca, wrong) == 401  # a wrong one never is
+
+
+def test_kerberos_mutual_auth_token_comes_with_the_answer(kerberos_peer):
+    """One leg with the SOAP body on it (as clients that do not send an empty first request do):
+    the AP-REP comes back in WWW-Authenticate on the 200 answer, and completes the client's context."""
+    import base64
+
+    import spnego
+    from helpers import envelope
+
+    realm = kerberos_peer.ready["kerberos"]["realm"]
+    ctx = spnego.client(f"{USER}@{realm}", PASSWORD, hostname="localhost", service="HTTP", protocol="kerberos")
+    token = ctx.step()
+    body = envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
+                    "http://schemas.microsoft.com/wbem/wsman/1/config")
+    r = requests.post(f"https://127.0.0.1:{kerberos_peer.https_port}/wsman", data=body, timeout=10,
+                      verify=kerberos_peer.ready["ca_file"],
+                      headers={"Authorization": "Kerberos " + base64.b64encode(token).decode(),
+                               "Content-Type": "application/soap+xml;charset=UTF-8"})
+    assert r.status_code == 200, r.text
+    assert b"MaxEnvelopeSizekb" in r.content
+    scheme, _, reply = r.headers["WWW-Authenticate"].partition(" ")
+    assert scheme == "Kerberos" and reply
+    ctx.step(base64.b64decode(reply))
+    assert ctx.complete
