@@ -124,6 +124,14 @@ impl From<Arc<dyn Invoker>> for ImplicitSession {
     }
 }
 
+/// Any invoker (a live `Session`, a `LazySession`) is a session stubs can run on, so
+/// `Remote::new(session)` works.
+impl<I: Invoker> From<I> for ImplicitSession {
+    fn from(invoker: I) -> ImplicitSession {
+        ImplicitSession::new(invoker)
+    }
+}
+
 impl fmt::Debug for ImplicitSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImplicitSession").finish_non_exhaustive()

@@ -170,3 +170,17 @@ async fn catalog_drift_is_detected_on_connect() {
     same.close().await.expect("close");
     drifted.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn sessions_convert_into_what_stubs_take() {
+    fn takes(_: impl Into<ImplicitSession>) {}
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    takes(s.clone());
+    takes(LazySession::new(common::info(&peer)));
+    s.close().await.expect("close");
+}
