@@ -96,10 +96,12 @@ pub async fn run(conn_args: &ConnectionArgs, args: &InvokeArgs) -> Result<i32, C
         (Some(mp), true) => {
             let bar = mp.add(ProgressBar::new(infos.len() as u64));
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {pos}/{len} computers done {wide_msg}")
+                ProgressStyle::with_template("{pos}/{len} computers done {wide_msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            // Drawn now and on each finished computer (a steady-tick thread would redraw it
+            // after it is cleared on Ctrl-C).
+            bar.tick();
             Some(bar)
         }
         _ => None,
@@ -144,6 +146,12 @@ pub async fn run(conn_args: &ConnectionArgs, args: &InvokeArgs) -> Result<i32, C
                 // Stop the remote pipelines and close the shells instead of leaving them.
                 cancelled = true;
                 let _ = cancel_tx.send(true);
+                if let Some(b) = &hosts_bar {
+                    b.finish_and_clear();
+                }
+                if let Some(mp) = &progress {
+                    let _ = mp.clear();
+                }
                 continue;
             }
         };
@@ -262,6 +270,12 @@ pub async fn run(conn_args: &ConnectionArgs, args: &InvokeArgs) -> Result<i32, C
     }
     if let Some(b) = hosts_bar {
         b.finish_and_clear();
+    }
+    for (_, bar) in bars.drain() {
+        bar.finish_and_clear();
+    }
+    if let Some(mp) = &progress {
+        let _ = mp.clear();
     }
     if let Err(e) = renderer.finish() {
         return broken_pipe(e);

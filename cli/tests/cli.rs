@@ -35,14 +35,61 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn peer(extra: &[&str]) -> Peer {
+/// At most this many endpoints (Python processes) at once: the test threads would otherwise
+/// start one per test and starve a 2-core machine into timeouts.
+const MAX_PEERS: usize = 3;
+static PEERS: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+/// A running endpoint holding one of the `MAX_PEERS` slots until dropped.
+struct TestPeer {
+    peer: Peer,
+}
+
+impl std::ops::Deref for TestPeer {
+    type Target = Peer;
+    fn deref(&self) -> &Peer {
+        &self.peer
+    }
+}
+
+impl Drop for TestPeer {
+    fn drop(&mut self) {
+        let (lock, cv) = &PEERS;
+        let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+        cv.notify_one();
+    }
+}
+
+fn start_peer(args: &[&str]) -> TestPeer {
+    let (lock, cv) = &PEERS;
+    {
+        let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= MAX_PEERS {
+            n = cv.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+    }
+    match Peer::start(args) {
+        Ok(peer) => TestPeer { peer },
+        Err(e) => {
+            let mut n = lock.lock().unwrap_or_else(|e| e.into_inner());
+            *n = n.saturating_sub(1);
+            cv.notify_one();
+            panic!("the loopback endpoint did not start ({e}); run scripts/setup.sh");
+        }
+    }
+}
+
+fn peer(extra: &[&str]) -> TestPeer {
     let mut args = vec!["--allow-unencrypted", "--auth", "basic"];
     args.extend_from_slice(extra);
-    Peer::start(&args).expect("the loopback endpoint starts (run scripts/setup.sh)")
+    start_peer(&args)
 }
 
 /// `-C 127.0.0.1:PORT` for the i-th HTTP port of the endpoint.
-fn target(p: &Peer, i: usize) -> String {
+fn target(p: &TestPeer, i: usize) -> String {
     format!("127.0.0.1:{}", p.ready.http_ports[i])
 }
 
@@ -946,7 +993,7 @@ fn no_password_and_no_terminal_is_a_clear_usage_error() {
 
 #[test]
 fn https_certificate_auth_and_untrusted_certificate() {
-    let p = Peer::start(&["--https", "--auth", "certificate,basic"]).expect("endpoint");
+    let p = start_peer(&["--https", "--auth", "certificate,basic"]);
     let port = p.ready.https_ports[0].to_string();
     let (Some(ca), Some(cert), Some(key)) =
         (&p.ready.ca_file, &p.ready.client_cert, &p.ready.client_key)
