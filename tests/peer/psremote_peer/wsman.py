@@ -63,6 +63,9 @@ class Shell:
     last_used: float = field(default_factory=time.monotonic)
     idle_timeout: float = IDLE_TIMEOUT_MS / 1000
     commands: set[str] = field(default_factory=set)
+    # Commands whose Done state was delivered: forgotten (their memory freed), but a late Signal
+    # terminate still succeeds while a Receive gets the "command has completed" fault.
+    done_commands: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def xml(self, tag_ns: bool = True) -> str:
@@ -611,6 +614,9 @@ class Handler(BaseHTTPRequestHandler):
                 if host.pipeline_done(target):
                     state = (f'<rsp:CommandState CommandId="{cid}" State="{soap.COMMAND_STATE_DONE}">'
                              f"<rsp:ExitCode>0</rsp:ExitCode></rsp:CommandState>")
+                    host.forget_pipeline(target)
+                    shell.commands.discard(cid)
+                    shell.done_commands.add(cid)
                 elif run is not None and run.pending_host_calls and frags:
                     state = f'<rsp:CommandState CommandId="{cid}" State="{soap.COMMAND_STATE_PENDING}"/>'
         if not frags and not state:
@@ -624,6 +630,10 @@ class Handler(BaseHTTPRequestHandler):
         cid = (sig.get("CommandId") or "").upper() if sig is not None else ""
         code = soap.el_text(soap.find(sig, soap.NS_SHELL, "Code"))
         if cid:
+            if cid in shell.done_commands:
+                if code == soap.SIGNAL_TERMINATE:
+                    shell.done_commands.discard(cid)
+                return soap.response(req, soap.NS_SHELL + "/SignalResponse", "<rsp:SignalResponse/>", activity=False)
             if cid not in shell.commands:
                 raise soap.command_not_found()
             pid = uuid.UUID(cid)

@@ -368,3 +368,25 @@ def test_huge_content_length_is_refused_without_reading_it(open_peer):
             data += chunk
     assert data.startswith(b"HTTP/1.1 500")
     assert b'Code="2150858811"' in data
+
+
+def test_completed_command_is_forgotten_after_done(open_peer):
+    w = open_peer.wsman("basic")
+    with RunspacePool(w) as pool:
+        ps = PowerShell(pool)
+        ps.add_cmdlet("Write-Output").add_parameter("InputObject", 1)
+        assert ps.invoke() == [1]
+        url = f"http://127.0.0.1:{open_peer.port}/wsman"
+        s = requests.Session()
+        shell_op = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/"
+        recv = envelope(shell_op + "Receive", PS_URI,
+                        f'<rsp:Receive><rsp:DesiredStream CommandId="{ps.id.upper()}">stdout</rsp:DesiredStream>'
+                        "</rsp:Receive>", {"ShellId": pool.id.upper()})
+        r = post_basic(url, recv, session=s)
+        assert r.status_code == 500
+        assert fault_code(r) == 2150858843
+        assert "the command has completed execution" in r.text
+        sig = (f'<rsp:Signal CommandId="{ps.id.upper()}"><rsp:Code>{shell_op}signal/Terminate</rsp:Code>'
+               "</rsp:Signal>")
+        r = post_basic(url, envelope(shell_op + "Signal", PS_URI, sig, {"ShellId": pool.id.upper()}), session=s)
+        assert r.status_code == 200, r.text
