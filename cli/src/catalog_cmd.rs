@@ -50,12 +50,25 @@ fn one_target(conn_args: &ConnectionArgs, host: Option<&str>) -> Result<Connecti
     .ok_or_else(|| CliError::usage("no computer given"))
 }
 
-fn filter(f: &FilterArgs) -> Filter {
+/// Import-PSSession's filters; `for_import` applies implicit remoting's skip list, which a
+/// plain listing (Get-Command) does not.
+fn filter(f: &FilterArgs, for_import: bool) -> Filter {
     Filter {
         names: f.names.clone(),
         modules: f.modules.clone(),
         command_types: f.command_types.clone(),
-        skip: None,
+        skip: if for_import { None } else { Some(Vec::new()) },
+    }
+}
+
+/// One note for everything the filters left out, grouped by reason.
+fn report_skipped(skipped: &[psremote_codegen::filter::Skipped]) {
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for s in skipped {
+        by_reason.entry(&s.reason).or_default().push(&s.name);
+    }
+    for (reason, names) in by_reason {
+        eprintln!("note: left out {} ({reason})", names.join(", "));
     }
 }
 
@@ -86,7 +99,11 @@ fn ps_version(apd: Option<&Value>) -> Option<String> {
 
 /// Reads the catalog from a live session: the discovery script, or GET_COMMAND_METADATA when
 /// asked for or when the endpoint refuses scripts (NoLanguage / JEA).
-pub async fn fetch(session: &Session, f: &FilterArgs) -> Result<Catalog, CliError> {
+pub async fn fetch(
+    session: &Session,
+    f: &FilterArgs,
+    for_import: bool,
+) -> Result<Catalog, CliError> {
     let name = session.computer_name().to_string();
     let remote = |e| CliError::runtime(Some(&name), e);
     let mut catalog = match f.source {
@@ -121,10 +138,8 @@ pub async fn fetch(session: &Session, f: &FilterArgs) -> Result<Catalog, CliErro
     });
     catalog.configuration_name = Some(info.configuration_name.clone());
     catalog.ps_version = ps_version(session.application_private_data());
-    let (mut chosen, skipped) = filter(f).apply(&catalog);
-    for s in skipped {
-        eprintln!("note: skipped {}: {}", s.name, s.reason);
-    }
+    let (mut chosen, skipped) = filter(f, for_import).apply(&catalog);
+    report_skipped(&skipped);
     chosen.normalize();
     Ok(chosen)
 }
@@ -158,7 +173,8 @@ async fn protocol(session: &Session, f: &FilterArgs) -> Result<Catalog, CliError
 
 pub async fn commands(conn_args: &ConnectionArgs, args: &CommandsArgs) -> Result<i32, CliError> {
     let session = connect(conn_args, args.host.as_deref()).await?;
-    let result = fetch(&session, &args.filters).await;
+    // The fidelity report is about the stubs an import would generate.
+    let result = fetch(&session, &args.filters, args.fidelity).await;
     let _ = session.close().await;
     let catalog = result?;
     if args.json {
@@ -196,7 +212,7 @@ pub async fn commands(conn_args: &ConnectionArgs, args: &CommandsArgs) -> Result
 
 pub async fn metadata(conn_args: &ConnectionArgs, args: &MetadataArgs) -> Result<i32, CliError> {
     let session = connect(conn_args, args.host.as_deref()).await?;
-    let result = fetch(&session, &args.filters).await;
+    let result = fetch(&session, &args.filters, true).await;
     let _ = session.close().await;
     let live = result?;
     if args.check {
@@ -351,16 +367,14 @@ pub async fn export(conn_args: &ConnectionArgs, args: &ExportArgs) -> Result<i32
     let catalog = match &args.from_metadata {
         Some(path) => {
             let c = Catalog::read(path).map_err(|e| CliError::Message(e.to_string()))?;
-            let (mut chosen, skipped) = filter(&args.filters).apply(&c);
-            for s in skipped {
-                eprintln!("note: skipped {}: {}", s.name, s.reason);
-            }
+            let (mut chosen, skipped) = filter(&args.filters, true).apply(&c);
+            report_skipped(&skipped);
             chosen.normalize();
             chosen
         }
         None => {
             let session = connect(conn_args, args.host.as_deref()).await?;
-            let result = fetch(&session, &args.filters).await;
+            let result = fetch(&session, &args.filters, true).await;
             let _ = session.close().await;
             result?
         }

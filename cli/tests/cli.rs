@@ -1083,3 +1083,29 @@ fn fan_out_over_fifty_computers() {
         "every shell closed"
     );
 }
+
+#[test]
+fn commands_on_a_no_language_endpoint_fall_back_to_get_command_metadata() {
+    let p = peer(&[]);
+    let out = run(
+        psremote()
+            .env("PSREMOTE_USER", "restricted")
+            .env("PSREMOTE_PASSWORD", "R3stricted!pass")
+            .args([
+                "commands",
+                &target(&p, 0),
+                "--auth",
+                "basic",
+                "--allow-unencrypted",
+                "--configuration-name",
+                "Restricted",
+            ]),
+        None,
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("GET_COMMAND_METADATA"), "{stderr}");
+    // A listing is Get-Command: implicit remoting's skip list does not apply to it.
+    assert!(stdout.contains("Cmdlet          Get-Command"), "{stdout}");
+    assert!(stdout.contains("Cmdlet          Get-Service"), "{stdout}");
+}
