@@ -501,7 +501,19 @@ struct CommandPlan<'a> {
     sets: Vec<SetPlan>,
 }
 
-const BUILDER_RESERVED: [&str; 4] = ["invoke", "stream", "into_call", "call"];
+/// Names a builder's setters can't take: its own methods, and those of the traits it
+/// derives or implements (a parameter named `Clone` becomes `clone_param`).
+const BUILDER_RESERVED: [&str; 9] = [
+    "invoke",
+    "stream",
+    "into_call",
+    "call",
+    "call_mut",
+    "clone",
+    "clone_from",
+    "fmt",
+    "to_owned",
+];
 
 /// Generates tokens and the fidelity facts.
 pub fn generate_full(catalog: &Catalog, options: &Options) -> Generated {
@@ -1270,6 +1282,7 @@ fn emit(
                 pub struct #b {
                     call: __rt::Call,
                 }
+                #[allow(clippy::should_implement_trait)]
                 impl #b {
                     #(#setters)*
                     #input

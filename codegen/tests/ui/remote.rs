@@ -225,6 +225,7 @@ impl __rt::FromValue for GetChildItemOutput {
 pub struct GetChildItem {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetChildItem {
     /// `-Path` (`System.String[]`)
     ///
@@ -304,6 +305,7 @@ impl __rt::FromValue for GetContentOutput {
 pub struct GetContent {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetContent {
     /// `-Stream` (`System.String`), a dynamic parameter
     ///
@@ -391,6 +393,7 @@ impl __rt::CommonParameters for GetContent {
 pub struct GetContentByLiteralPath {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetContentByLiteralPath {
     /// `-Stream` (`System.String`), a dynamic parameter
     pub fn stream_param(mut self, value: impl Into<String>) -> Self {
@@ -431,6 +434,7 @@ impl __rt::CommonParameters for GetContentByLiteralPath {
 pub struct GetHelp {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetHelp {
     /// `-Name` (`System.String`)
     ///
@@ -464,6 +468,7 @@ impl __rt::CommonParameters for GetHelp {
 pub struct GetHelpByExamples {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetHelpByExamples {
     /// `-Name` (`System.String`)
     ///
@@ -497,6 +502,7 @@ impl __rt::CommonParameters for GetHelpByExamples {
 pub struct GetHelpByExamples2 {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetHelpByExamples2 {
     /// `-Name` (`System.String`)
     ///
@@ -530,6 +536,7 @@ impl __rt::CommonParameters for GetHelpByExamples2 {
 pub struct GetService {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetService {
     /// `-Name` (`System.String[]`)
     ///
@@ -608,6 +615,7 @@ impl __rt::CommonParameters for GetService {
 pub struct GetServiceByDisplayName {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetServiceByDisplayName {
     /// `-ComputerName` (`System.String[]`)
     ///
@@ -678,6 +686,7 @@ impl __rt::CommonParameters for GetServiceByDisplayName {
 pub struct GetServiceByInputObject {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl GetServiceByInputObject {
     /// `-InputObject` (`System.ServiceProcess.ServiceController[]`)
     ///
@@ -762,6 +771,7 @@ impl __rt::CommonParameters for GetServiceByInputObject {
 pub struct NewThing {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl NewThing {
     /// `-Self` (`System.Boolean`)
     pub fn self_(mut self, value: impl Into<bool>) -> Self {
@@ -928,6 +938,7 @@ impl __rt::CommonParameters for NewThing {
 pub struct SetService {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl SetService {
     /// `-StartupType` (`System.ServiceProcess.ServiceStartMode`)
     ///
@@ -990,6 +1001,7 @@ impl __rt::CommonParameters for SetService {
 pub struct StopService {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl StopService {
     /// `-Force` (`System.Management.Automation.SwitchParameter`)
     pub fn force(mut self) -> Self {
@@ -1041,6 +1053,7 @@ impl __rt::CommonParameters for StopService {
 pub struct StopServiceByDefault {
     call: __rt::Call,
 }
+#[allow(clippy::should_implement_trait)]
 impl StopServiceByDefault {
     /// `-Force` (`System.Management.Automation.SwitchParameter`)
     pub fn force(mut self) -> Self {
