@@ -192,6 +192,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- plumbing --------------------------------------------------------------------------------
     def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return self._read_chunked()
         try:
             n = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -202,6 +204,25 @@ class Handler(BaseHTTPRequestHandler):
         if n < 0 or n > limit:
             raise _TooLarge(n, limit)
         return self.rfile.read(n) if n > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        """RFC 9112 7.1 chunked request bodies, bounded like Content-Length ones."""
+        limit = 2 * self.service.knobs.max_envelope_bytes + 65536
+        out = bytearray()
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _TooLarge(-1, limit) from None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer fields
+                return bytes(out)
+            if len(out) + size > limit:
+                raise _TooLarge(len(out) + size, limit)
+            out += self.rfile.read(size)
+            self.rfile.readline(16)  # the CRLF after the chunk
 
     def _send(self, status: int, body: bytes = b"", content_type: str | None = None,
               headers: list[tuple[str, str]] | None = None, close: bool = False) -> None:

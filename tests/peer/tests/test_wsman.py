@@ -390,3 +390,17 @@ def test_completed_command_is_forgotten_after_done(open_peer):
                "</rsp:Signal>")
         r = post_basic(url, envelope(shell_op + "Signal", PS_URI, sig, {"ShellId": pool.id.upper()}), session=s)
         assert r.status_code == 200, r.text
+
+
+def test_chunked_request_body(open_peer):
+    def chunks():
+        body = envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Get",
+                        "http://schemas.microsoft.com/wbem/wsman/1/config")
+        for i in range(0, len(body), 100):
+            yield body[i:i + 100]
+
+    r = requests.post(f"http://127.0.0.1:{open_peer.port}/wsman", data=chunks(), auth=("psremote", "Psr3mote!pass"),
+                      headers={"Content-Type": "application/soap+xml;charset=UTF-8"}, timeout=10)
+    assert r.request.headers.get("Transfer-Encoding") == "chunked"
+    assert r.status_code == 200, r.text
+    assert b"MaxEnvelopeSizekb" in r.content
