@@ -160,7 +160,19 @@ impl fmt::Display for Report {
                 reasons.entry(why).or_default().push(format!("{c} -{p}"));
             }
             for (why, who) in reasons {
-                writeln!(f, "  {why} ({}): {}", who.len(), who.join(", "))?;
+                const SHOWN: usize = 12;
+                let more = who.len().saturating_sub(SHOWN);
+                let list = who
+                    .iter()
+                    .take(SHOWN)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if more > 0 {
+                    writeln!(f, "  {why} ({}): {list}, … and {more} more", who.len())?;
+                } else {
+                    writeln!(f, "  {why} ({}): {list}", who.len())?;
+                }
             }
         }
         if !self.output_fallbacks.is_empty() {

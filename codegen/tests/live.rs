@@ -137,3 +137,47 @@ async fn generated_stubs_run_with_typed_outputs() {
     assert_eq!(via_alias, one);
     session.close().await.ok();
 }
+
+/// The endpoint's 2,000-command catalog: discovery over loopback, then generation. A
+/// benchmark (set `PSREMOTE_SCALE_DISCOVERY=1`), not part of the default run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_discovery_and_generation() {
+    if std::env::var_os("PSREMOTE_SCALE_DISCOVERY").is_none() {
+        eprintln!("SKIPPED: set PSREMOTE_SCALE_DISCOVERY=1 to run the 2000-command benchmark");
+        return;
+    }
+    let peer = match Peer::start(&[
+        "--allow-unencrypted",
+        "--auth",
+        "basic",
+        "--catalog",
+        "scale:2000",
+    ]) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("SKIPPED: the loopback endpoint is not available: {e}");
+            return;
+        }
+    };
+    let session = Session::connect(info(&peer)).await.expect("connects");
+    let started = Instant::now();
+    let lines = session
+        .run_script_collect_strings(DISCOVERY_SCRIPT)
+        .await
+        .expect("discovery runs");
+    let discovery = started.elapsed();
+    let catalog = Catalog::from_discovery(&lines).expect("parses");
+    let started = Instant::now();
+    let g = generate_full(&catalog, &Options::default());
+    let tokens = started.elapsed();
+    let code = psremote_codegen::generate::format_items(&g.items);
+    eprintln!(
+        "scale: {} commands discovered in {discovery:?}; tokens {tokens:?}, formatted {:?}, {} lines",
+        catalog.commands.len(),
+        started.elapsed(),
+        code.lines().count()
+    );
+    eprintln!("{}", fidelity::report(&g));
+    assert!(catalog.commands.len() >= 2000);
+    session.close().await.ok();
+}
