@@ -10,6 +10,14 @@ use crate::error::{Error, Result};
 use crate::host::{HostCall, HostError};
 use crate::record::ErrorRecord;
 
+/// A RunspacePool request answered by RUNSPACE_AVAILABILITY (MS-PSRP 2.2.2.6–8, 2.2.2.11).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PoolCall {
+    SetMax(i32),
+    SetMin(i32),
+    GetAvailable,
+}
+
 /// The client RunspacePool of one session.
 pub(crate) struct Pool {
     inner: psrp::RunspacePool,
@@ -144,6 +152,15 @@ impl Pool {
         };
         self.inner.host_response(pipeline, response)?;
         Ok(())
+    }
+
+    /// Queues a pool request answered by RUNSPACE_AVAILABILITY; returns its call id.
+    pub(crate) fn pool_call(&mut self, call: PoolCall) -> Result<i64> {
+        Ok(match call {
+            PoolCall::SetMax(n) => self.inner.set_max_runspaces(n)?,
+            PoolCall::SetMin(n) => self.inner.set_min_runspaces(n)?,
+            PoolCall::GetAvailable => self.inner.get_available_runspaces()?,
+        })
     }
 
     pub(crate) fn has_session_key(&self) -> bool {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::connection::{ConnectionInfo, Target};
 use crate::error::{Error, Result};
 use crate::host::{Host, HostCall, HostError, NoHost};
-use crate::proto::{self, Pool};
+use crate::proto::{self, Pool, PoolCall};
 use crate::record::{ErrorRecord, InformationRecord, InformationalRecord, ProgressRecord};
 use crate::stream::{
     Delivery, Invocation, InvocationState, PipelineEnd, PipelineStream, StreamItem,
@@ -65,6 +65,10 @@ enum Request {
         text: secrecy::SecretString,
         key: Option<psremote_psrp::KeyExchange>,
         reply: oneshot::Sender<Result<Value>>,
+    },
+    PoolCall {
+        call: PoolCall,
+        reply: oneshot::Sender<Result<psremote_psrp::Availability>>,
     },
     Disconnect(oneshot::Sender<Result<()>>),
     Reconnect(oneshot::Sender<Result<()>>),
@@ -358,6 +362,7 @@ impl Session {
             host: options.host,
             state: state_tx,
             key_waiters: Vec::new(),
+            pool_calls: HashMap::new(),
         };
         let handle = tokio::spawn(driver.run());
         Ok(Session {
@@ -596,6 +601,44 @@ impl Session {
         Ok(v)
     }
 
+    async fn pool_call(&self, call: PoolCall) -> Result<psremote_psrp::Availability> {
+        self.check_usable()?;
+        let (reply, rx) = oneshot::channel();
+        self.inner
+            .tx
+            .send(Request::PoolCall { call, reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// SET_MAX_RUNSPACES (MS-PSRP 2.2.2.6): how many pipelines may run at once. Returns
+    /// whether the server accepted it.
+    pub async fn set_max_runspaces(&self, max: u32) -> Result<bool> {
+        let n = i32::try_from(max).map_err(|_| Error::Config(format!("{max} runspaces")))?;
+        match self.pool_call(PoolCall::SetMax(n)).await? {
+            psremote_psrp::Availability::Succeeded(ok) => Ok(ok),
+            other => Err(Error::UnexpectedValue(format!("{other:?}"))),
+        }
+    }
+
+    /// SET_MIN_RUNSPACES (MS-PSRP 2.2.2.7).
+    pub async fn set_min_runspaces(&self, min: u32) -> Result<bool> {
+        let n = i32::try_from(min).map_err(|_| Error::Config(format!("{min} runspaces")))?;
+        match self.pool_call(PoolCall::SetMin(n)).await? {
+            psremote_psrp::Availability::Succeeded(ok) => Ok(ok),
+            other => Err(Error::UnexpectedValue(format!("{other:?}"))),
+        }
+    }
+
+    /// GET_AVAILABLE_RUNSPACES (MS-PSRP 2.2.2.11): runspaces free for new pipelines.
+    pub async fn available_runspaces(&self) -> Result<i64> {
+        match self.pool_call(PoolCall::GetAvailable).await? {
+            psremote_psrp::Availability::Available(n) => Ok(n),
+            other => Err(Error::UnexpectedValue(format!("{other:?}"))),
+        }
+    }
+
     /// Disconnects (WS-Man Disconnect): the pool keeps running on the server.
     pub async fn disconnect(&self) -> Result<()> {
         self.control(Request::Disconnect).await
@@ -749,6 +792,8 @@ struct Driver {
     state: watch::Sender<SessionState>,
     /// SecureStrings waiting for the session key.
     key_waiters: Vec<(secrecy::SecretString, oneshot::Sender<Result<Value>>)>,
+    /// Pool requests waiting for RUNSPACE_AVAILABILITY, by call id.
+    pool_calls: HashMap<i64, oneshot::Sender<Result<psremote_psrp::Availability>>>,
 }
 
 impl Driver {
@@ -875,6 +920,18 @@ impl Driver {
                         Err(e) => {
                             let _ = reply.send(Err(e));
                         }
+                    }
+                }
+            }
+            Request::PoolCall { call, reply } => {
+                match self.is_usable().and_then(|_| self.pool.pool_call(call)) {
+                    Ok(call_id) => {
+                        // The answer comes on the pool's own output.
+                        self.transport.want_pool_receive(true);
+                        self.pool_calls.insert(call_id, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
                     }
                 }
             }
@@ -1021,6 +1078,9 @@ impl Driver {
         for (_, reply) in self.key_waiters.drain(..) {
             let _ = reply.send(Err(Error::broken(reason.clone())));
         }
+        for (_, reply) in self.pool_calls.drain() {
+            let _ = reply.send(Err(Error::broken(reason.clone())));
+        }
         let mut first = Some(e);
         for (pid, mut slot) in std::mem::take(&mut self.pipelines) {
             let err = first
@@ -1055,6 +1115,17 @@ impl Driver {
                     _ => {}
                 },
                 Event::ApplicationPrivateData { .. } => {}
+                Event::RunspaceAvailability {
+                    call_id,
+                    availability,
+                } => {
+                    if let Some(reply) = self.pool_calls.remove(&call_id) {
+                        let _ = reply.send(Ok(availability));
+                    }
+                    if self.pool_calls.is_empty() && self.key_waiters.is_empty() {
+                        self.transport.want_pool_receive(false);
+                    }
+                }
                 Event::EncryptedSessionKey => {
                     use secrecy::ExposeSecret;
                     self.transport.want_pool_receive(false);
