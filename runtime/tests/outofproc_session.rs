@@ -6,7 +6,28 @@ mod common;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use psremote_runtime::{Command, ConnectionInfo, Error, Session, SessionState, StreamItem, Value};
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use psremote_runtime::{
+    Command, ConnectionInfo, Error, Host, HostCall, HostError, Session, SessionOptions,
+    SessionState, StreamItem, Value,
+};
+
+/// Answers ReadLine; host responses travel on the PromptResponse stream.
+struct LineHost;
+
+impl Host for LineHost {
+    fn call(&self, call: HostCall) -> BoxFuture<'static, Result<Option<Value>, HostError>> {
+        Box::pin(async move {
+            match call.method_name.as_str() {
+                "ReadLine" => Ok(Some(Value::String("from the client host".into()))),
+                _ if psremote_runtime::host::is_void_method(call.method_id) => Ok(None),
+                other => Err(HostError::new(format!("{other} is not supported"))),
+            }
+        })
+    }
+}
 
 fn text(v: &Value) -> String {
     psremote_runtime::session::value_text(v)
@@ -122,4 +143,28 @@ async fn ssh_refusal_is_one_clear_error() {
     assert!(matches!(e, Error::HostNotReachable { .. }), "{e:?}");
     assert!(line.contains("Permission denied"), "{line}");
     assert!(!line.contains('\n'), "{line}");
+}
+
+#[tokio::test]
+async fn host_calls_over_a_child_process() {
+    let Some(target) = common::stdio_target(&[]) else {
+        return;
+    };
+    let s = Session::connect_with(
+        ConnectionInfo::process(target),
+        SessionOptions {
+            host: Arc::new(LineHost),
+        },
+    )
+    .await
+    .expect("connect");
+    let out = s
+        .invoke(Command::new("Read-Host"))
+        .await
+        .expect("Read-Host");
+    assert_eq!(
+        out.iter().map(text).collect::<Vec<_>>(),
+        ["from the client host"]
+    );
+    s.close().await.expect("close");
 }

@@ -150,6 +150,10 @@ impl Sshd {
             ),
         )
         .ok()?;
+        // sshd's log goes to a file (the readiness probe below makes it log a dropped
+        // connection); it is shown when sshd fails to start.
+        let log_path = dir.path().join("sshd.log");
+        let log = std::fs::File::create(&log_path).ok()?;
         let child = Command::new(&sshd)
             .arg("-D")
             .arg("-e")
@@ -157,7 +161,7 @@ impl Sshd {
             .arg(&config)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn();
         let mut child = match child {
             Ok(c) => c,
@@ -172,7 +176,8 @@ impl Sshd {
                 break;
             }
             if let Ok(Some(status)) = child.try_wait() {
-                eprintln!("SKIPPED: sshd exited at start ({status})");
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                eprintln!("SKIPPED: sshd exited at start ({status}): {log}");
                 return None;
             }
             if Instant::now() > deadline {
