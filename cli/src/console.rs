@@ -3,14 +3,16 @@
 //! (MS-PSRP 2.2.3.17 RemoteHostMethodId) at this terminal.
 
 use std::io::{IsTerminal, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use futures::future::BoxFuture;
 use psremote_runtime::clixml::{ObjContent, PsObject, Value};
 use psremote_runtime::host::is_void_method;
-use psremote_runtime::{Host, HostCall, HostError};
+use psremote_runtime::{Host, HostCall, HostError, Session};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
+use secrecy::SecretString;
+use zeroize::Zeroizing;
 
 use crate::render::display;
 use crate::render::records::{Stream, stream_line};
@@ -116,6 +118,9 @@ fn history_path() -> Option<std::path::PathBuf> {
 pub struct ConsoleHost {
     pub input: Arc<Mutex<Input>>,
     pub instance_id: uuid::Uuid,
+    /// The session this host serves, set once it is open: SecureStrings are encrypted with
+    /// its session key.
+    pub session: Arc<OnceLock<Session>>,
 }
 
 fn arg(call: &HostCall, i: usize) -> Option<&Value> {
@@ -126,10 +131,37 @@ fn arg_text(call: &HostCall, i: usize) -> String {
     arg(call, i).map(display::scalar).unwrap_or_default()
 }
 
-/// A string's UTF-16LE bytes in `<SS>`. The runtime encrypts `<SS>` with the session key
-/// before it goes on the wire (MS-PSRP 2.2.5.1.24, 3.1.4.7).
-fn secure_string(s: &str) -> Value {
-    Value::SecureString(s.encode_utf16().flat_map(u16::to_le_bytes).collect())
+/// Typed secrets waiting to be encrypted. In the answer each stands as an empty `<SS>`
+/// placeholder, replaced in order by the session-key encrypted value before the answer is
+/// sent (MS-PSRP 2.2.5.1.24, 3.1.4.7): the plain text never goes on the wire.
+#[derive(Default)]
+pub struct Secrets(Vec<Zeroizing<String>>);
+
+impl Secrets {
+    fn placeholder(&mut self, plain: String) -> Value {
+        self.0.push(Zeroizing::new(plain));
+        Value::SecureString(Vec::new())
+    }
+}
+
+/// Replaces the `<SS>` placeholders of `v`, depth first in wire order, from `encrypted`.
+fn fill_secrets(v: Value, encrypted: &mut std::vec::IntoIter<Value>) -> Value {
+    match v {
+        Value::SecureString(b) if b.is_empty() => encrypted.next().unwrap_or(Value::Null),
+        Value::Object(o) => {
+            let mut o = Arc::unwrap_or_clone(o);
+            for p in o.adapted.iter_mut().chain(o.extended.iter_mut()) {
+                p.value = fill_secrets(std::mem::replace(&mut p.value, Value::Null), encrypted);
+            }
+            if let ObjContent::Dict(entries) = &mut o.content {
+                for (_, val) in entries.iter_mut() {
+                    *val = fill_secrets(std::mem::replace(val, Value::Null), encrypted);
+                }
+            }
+            Value::object(o)
+        }
+        other => other,
+    }
 }
 
 fn list_items(v: Option<&Value>) -> Vec<Value> {
@@ -169,7 +201,7 @@ impl ConsoleHost {
     }
 
     /// Answers one call, blocking (runs on a blocking thread).
-    fn answer(&self, call: &HostCall) -> Result<Option<Value>, HostError> {
+    fn answer(&self, call: &HostCall, secrets: &mut Secrets) -> Result<Option<Value>, HostError> {
         let out = |s: &str, newline: bool| {
             let mut o = std::io::stdout();
             let _ = o.write_all(s.as_bytes());
@@ -224,7 +256,7 @@ impl ConsoleHost {
             }
             // ReadLine / ReadLineAsSecureString.
             11 => self.read("", false).map(|s| Some(Value::String(s))),
-            12 => self.read("", true).map(|s| Some(secure_string(&s))),
+            12 => self.read("", true).map(|s| Some(secrets.placeholder(s))),
             // Prompt(caption, message, descriptions) → Dictionary<string, PSObject>
             // (what Read-Host -Prompt uses).
             23 => {
@@ -247,7 +279,7 @@ impl ConsoleHost {
                     let secret = ty.ends_with("SecureString");
                     let text = self.read(&format!("{label}: "), secret)?;
                     let value = if secret {
-                        secure_string(&text)
+                        secrets.placeholder(text)
                     } else {
                         Value::String(text)
                     };
@@ -275,7 +307,7 @@ impl ConsoleHost {
                     "System.Object",
                 ])
                 .with_adapted("UserName", Value::String(user))
-                .with_adapted("Password", secure_string(&password));
+                .with_adapted("Password", secrets.placeholder(password));
                 Ok(Some(Value::object(cred)))
             }
             // PromptForChoice(caption, message, choices, defaultChoice) → index.
@@ -340,11 +372,36 @@ impl Host for ConsoleHost {
         let host = ConsoleHost {
             input: self.input.clone(),
             instance_id: self.instance_id,
+            session: self.session.clone(),
         };
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || host.answer(&call))
-                .await
-                .map_err(|e| HostError::new(format!("host call failed: {e}")))?
+            let session = host.session.clone();
+            let (answer, secrets) = tokio::task::spawn_blocking(move || {
+                let mut secrets = Secrets::default();
+                let answer = host.answer(&call, &mut secrets);
+                (answer, secrets)
+            })
+            .await
+            .map_err(|e| HostError::new(format!("host call failed: {e}")))?;
+            let answer = answer?;
+            if secrets.0.is_empty() {
+                return Ok(answer);
+            }
+            let Some(session) = session.get() else {
+                return Err(HostError::new(
+                    "no session to encrypt the SecureString with",
+                ));
+            };
+            let mut encrypted = Vec::with_capacity(secrets.0.len());
+            for plain in &secrets.0 {
+                let secret = SecretString::from(plain.as_str().to_owned());
+                let v = session
+                    .secure_string(&secret)
+                    .await
+                    .map_err(|e| HostError::new(format!("cannot encrypt the SecureString: {e}")))?;
+                encrypted.push(v);
+            }
+            Ok(answer.map(|v| fill_secrets(v, &mut encrypted.into_iter())))
         })
     }
 
@@ -358,10 +415,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secure_string_is_utf16le() {
+    fn secret_placeholders_are_filled_in_order() {
+        let mut secrets = Secrets::default();
+        let cred = PsObject::with_type_names(["System.Management.Automation.PSCredential"])
+            .with_adapted("UserName", Value::String("u".into()))
+            .with_adapted("Password", secrets.placeholder("pw".into()));
+        let dict = psremote_runtime::clixml::hashtable(vec![
+            (Value::String("a".into()), secrets.placeholder("one".into())),
+            (Value::String("b".into()), Value::object(cred)),
+        ]);
+        assert_eq!(secrets.0.len(), 2);
+        let filled = fill_secrets(
+            dict,
+            &mut vec![Value::SecureString(vec![1]), Value::SecureString(vec![2])].into_iter(),
+        );
+        let Some(ObjContent::Dict(entries)) = filled.as_object().map(|o| o.content.clone()) else {
+            panic!("not a dictionary");
+        };
+        assert_eq!(entries[0].1, Value::SecureString(vec![1]));
         assert_eq!(
-            secure_string("ab"),
-            Value::SecureString(vec![b'a', 0, b'b', 0])
+            entries[1].1.as_object().and_then(|o| o.get("Password")),
+            Some(&Value::SecureString(vec![2]))
         );
     }
 
@@ -370,6 +444,7 @@ mod tests {
         let host = ConsoleHost {
             input: Arc::new(Mutex::new(Input::Plain)),
             instance_id: uuid::Uuid::nil(),
+            session: Arc::new(OnceLock::new()),
         };
         let call = |id: i32, name: &str, params: Vec<Value>| HostCall {
             call_id: 1,
@@ -378,11 +453,17 @@ mod tests {
             parameters: params,
             pipeline: None,
         };
-        assert_eq!(host.answer(&call(15, "WriteLine1", vec![])), Ok(None));
         assert_eq!(
-            host.answer(&call(1, "GetName", vec![])),
+            host.answer(&call(15, "WriteLine1", vec![]), &mut Secrets::default()),
+            Ok(None)
+        );
+        assert_eq!(
+            host.answer(&call(1, "GetName", vec![]), &mut Secrets::default()),
             Ok(Some(Value::String("psremote".into())))
         );
-        assert!(host.answer(&call(46, "ReadKey", vec![])).is_err());
+        assert!(
+            host.answer(&call(46, "ReadKey", vec![]), &mut Secrets::default())
+                .is_err()
+        );
     }
 }

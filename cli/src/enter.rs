@@ -48,14 +48,17 @@ pub async fn run(conn_args: &ConnectionArgs, args: &EnterArgs) -> Result<i32, Cl
     };
 
     let input = Arc::new(Mutex::new(Input::new()));
+    let session_slot = Arc::new(std::sync::OnceLock::new());
     let host = Arc::new(ConsoleHost {
         input: input.clone(),
         instance_id: uuid::Uuid::new_v4(),
+        session: session_slot.clone(),
     });
     let name = info.computer_name.clone();
     let session = Session::connect_with(info, SessionOptions { host })
         .await
         .map_err(|e| CliError::runtime(Some(&name), e))?;
+    let _ = session_slot.set(session.clone());
     let prompt = format!("[{}]: PS> ", session.computer_name());
 
     let mut code = 0;

@@ -1109,3 +1109,30 @@ fn commands_on_a_no_language_endpoint_fall_back_to_get_command_metadata() {
     assert!(stdout.contains("Cmdlet          Get-Command"), "{stdout}");
     assert!(stdout.contains("Cmdlet          Get-Service"), "{stdout}");
 }
+
+#[test]
+fn enter_answers_secure_string_reads() {
+    let p = peer(&[]);
+    let out = run(
+        psremote().args([
+            "enter",
+            &target(&p, 0),
+            "--auth",
+            "basic",
+            "--allow-unencrypted",
+        ]),
+        Some("$s = Read-Host -AsSecureString\nsw0rdfish\n$s\nexit\n"),
+    );
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert_eq!(
+        stdout,
+        "[127.0.0.1]: PS> [127.0.0.1]: PS> System.Security.SecureString\n[127.0.0.1]: PS> "
+    );
+    assert!(!stdout.contains("sw0rdfish") && !stderr.contains("sw0rdfish"));
+}
