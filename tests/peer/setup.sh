@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the loopback endpoint and its tests need; safe to run again.
-# - Debian packages (MIT KDC for Kerberos, OpenSSH for the SSH transport tests, krb5 headers for gssapi)
+# - Debian packages (MIT KDC for Kerberos, OpenSSH for the SSH transport tests, krb5 headers for gssapi,
+#   tmux for the CLI test that drives `psremote enter` through a pseudo-terminal)
 # - <repo>/.venv with tests/peer/requirements.txt
 # Needs only Python 3.11 and apt (as root, or with sudo available).
 set -euo pipefail
@@ -9,7 +10,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$root/.venv"
 
-debs=(krb5-kdc krb5-admin-server krb5-user openssh-server openssh-client libkrb5-dev gcc)
+debs=(krb5-kdc krb5-admin-server krb5-user openssh-server openssh-client libkrb5-dev gcc tmux)
 missing=()
 for p in "${debs[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
