@@ -27,6 +27,9 @@ use crate::transport::{
     DataStream, Inbound, InboundSender, OutOfProcTransport, SharedTransport, WsmanTransport,
 };
 
+/// Input values sent per PIPELINE_INPUT batch when input is streamed.
+const INPUT_CHUNK: usize = 64;
+
 /// How long a failed open waits for the half-open pool to be closed.
 const CLOSE_ON_FAILURE: Duration = Duration::from_secs(5);
 
@@ -44,7 +47,9 @@ pub enum SessionState {
 enum Request {
     Invoke {
         ps: PowerShell,
+        /// `Some`: all the input, ended. `None` with `streamed_input`: input follows.
         input: Option<Vec<Value>>,
+        streamed_input: bool,
         out: mpsc::Sender<Delivery>,
         started: oneshot::Sender<Result<Uuid>>,
     },
@@ -52,6 +57,14 @@ enum Request {
         names: Vec<String>,
         out: mpsc::Sender<Delivery>,
         started: oneshot::Sender<Result<Uuid>>,
+    },
+    /// More pipeline input (`end`: END_OF_PIPELINE_INPUT after it); `sent` fires once it
+    /// went out on the transport.
+    Input {
+        pipeline: Uuid,
+        values: Vec<Value>,
+        end: bool,
+        sent: oneshot::Sender<Result<()>>,
     },
     Stop(Uuid),
     /// The consumer went away: stop the pipeline and drop what it still sends.
@@ -419,6 +432,15 @@ impl Session {
     }
 
     async fn start(&self, ps: PowerShell, input: Option<Vec<Value>>) -> Result<PipelineStream> {
+        self.start_with(ps, input, false).await
+    }
+
+    async fn start_with(
+        &self,
+        ps: PowerShell,
+        input: Option<Vec<Value>>,
+        streamed_input: bool,
+    ) -> Result<PipelineStream> {
         self.check_usable().map_err(Error::not_started)?;
         let (out, rx) = mpsc::channel(self.inner.info.stream_buffer.max(1));
         let (started, started_rx) = oneshot::channel();
@@ -427,6 +449,7 @@ impl Session {
             .send(Request::Invoke {
                 ps,
                 input,
+                streamed_input,
                 out,
                 started,
             })
@@ -455,6 +478,47 @@ impl Session {
         let input: Vec<Value> = input.into_iter().collect();
         let input = (!input.is_empty()).then_some(input);
         self.start(ps.into(), input).await
+    }
+
+    /// Runs a pipeline fed from `input` as it produces values (PIPELINE_INPUT, MS-PSRP
+    /// 2.2.2.17): the next chunk is read only once the previous one went out, so a large or
+    /// endless input is never buffered whole. END_OF_PIPELINE_INPUT follows the last value.
+    pub async fn stream_with_input<S>(
+        &self,
+        ps: impl Into<PowerShell>,
+        input: S,
+    ) -> Result<PipelineStream>
+    where
+        S: futures::Stream<Item = Value> + Send + 'static,
+    {
+        let st = self.start_with(ps.into(), None, true).await?;
+        let Some(pipeline) = st.stopper.as_ref().map(|s| s.pipeline_id()) else {
+            return Err(Error::InvalidState("pipeline without an id"));
+        };
+        let tx = self.inner.tx.clone();
+        tokio::spawn(async move {
+            let mut chunks = std::pin::pin!(input.ready_chunks(INPUT_CHUNK));
+            loop {
+                let next = chunks.next().await;
+                let end = next.is_none();
+                let (sent, done) = oneshot::channel();
+                let req = Request::Input {
+                    pipeline,
+                    values: next.unwrap_or_default(),
+                    end,
+                    sent,
+                };
+                if tx.send(req).await.is_err() {
+                    return;
+                }
+                // Stop feeding when the pipeline is gone (stopped, failed, closed).
+                match done.await {
+                    Ok(Ok(())) if !end => {}
+                    _ => return,
+                }
+            }
+        });
+        Ok(st)
     }
 
     /// Runs a pipeline and returns its output; non-terminating errors are dropped (use
@@ -695,6 +759,8 @@ struct Sender {
 enum Outgoing {
     Payload(Payload),
     Finished(Uuid),
+    /// Fires once everything queued before it went out (input backpressure).
+    Flushed(oneshot::Sender<()>),
 }
 
 impl Sender {
@@ -722,6 +788,9 @@ impl Sender {
                                 .await;
                         }
                     }
+                    Outgoing::Flushed(done) => {
+                        let _ = done.send(());
+                    }
                     Outgoing::Finished(pid) => {
                         created.remove(&pid);
                         // Releasing a finished command is best effort.
@@ -741,6 +810,10 @@ impl Sender {
 
     fn finished(&self, pid: Uuid) {
         let _ = self.tx.send(Outgoing::Finished(pid));
+    }
+
+    fn flushed(&self, done: oneshot::Sender<()>) {
+        let _ = self.tx.send(Outgoing::Flushed(done));
     }
 }
 
@@ -848,11 +921,12 @@ impl Driver {
             Request::Invoke {
                 ps,
                 input,
+                streamed_input,
                 out,
                 started,
             } => {
                 let r = self.is_usable().and_then(|_| {
-                    let has_input = input.is_some();
+                    let has_input = input.is_some() || streamed_input;
                     let pid = self.pool.create_pipeline(ps, has_input)?;
                     if let Some(values) = input {
                         let queued = self
@@ -884,6 +958,36 @@ impl Driver {
                     self.add_slot(pid, out);
                 }
                 let _ = started.send(r);
+            }
+            Request::Input {
+                pipeline,
+                values,
+                end,
+                sent,
+            } => {
+                let queued = self.pool.send_input(pipeline, values).and_then(|_| {
+                    if end {
+                        self.pool.end_input(pipeline)
+                    } else {
+                        Ok(())
+                    }
+                });
+                match queued {
+                    Ok(()) => {
+                        for p in self.pool.drain_sends() {
+                            self.sender.send(p);
+                        }
+                        let (tx, rx) = oneshot::channel();
+                        self.sender.flushed(tx);
+                        tokio::spawn(async move {
+                            let r = rx.await.map_err(|_| Error::Closed);
+                            let _ = sent.send(r);
+                        });
+                    }
+                    Err(e) => {
+                        let _ = sent.send(Err(e));
+                    }
+                }
             }
             Request::Stop(pid) => self.stop(pid),
             Request::Abandon(pid) => {
