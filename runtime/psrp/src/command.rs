@@ -7,9 +7,9 @@ use crate::error::Error;
 use crate::obj::{PSOBJECT_LIST_TYPE, Reader, as_i32, as_list, enum_value, list_value, ms_object};
 use crate::types::ProtocolVersion;
 
-/// PipelineResultTypes (MS-PSRP 2.2.3.31): which stream a command's results are merged from
-/// or into. A .NET flags enum on the wire (integer + ToString); only a few values are meaningful
-/// for merging, so it is kept as the integer.
+/// PipelineResultTypes (the Merge* fields of MS-PSRP 2.2.3.12): which stream a command's
+/// results are merged from or into. A .NET flags enum on the wire (integer + ToString); only
+/// a few values are meaningful for merging, so it is kept as the integer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct PipelineResultTypes(pub i32);
 

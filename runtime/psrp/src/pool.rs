@@ -858,6 +858,13 @@ impl RunspacePool {
                     min_runspaces,
                     max_runspaces,
                 });
+                if self.server_capability.is_some() {
+                    // MS-PSRP 3.1.4.10.3: with the server's capability and the pool's sizes
+                    // the client is connected; a later RUNSPACEPOOL_STATE Opened changes nothing.
+                    self.connecting = false;
+                    self.state = RunspacePoolState::Opened;
+                    self.push_pool_state(None);
+                }
             }
             D::RunspacePoolState { state, error } => {
                 self.apply_pool_state(state, error)?;

@@ -575,13 +575,16 @@ fn reconnect_from_a_new_client() {
         max_runspaces: 3,
     };
     assert_eq!(server.send(&mut pool, init, None), Ok(()));
-    assert_eq!(pool.state(), RunspacePoolState::Connecting);
+    assert_eq!(pool.state(), RunspacePoolState::Opened);
+    // Windows follows with RUNSPACEPOOL_STATE Opened: no second state change.
+    events(&mut pool);
     let opened = MessageData::RunspacePoolState {
         state: RunspacePoolState::Opened,
         error: None,
     };
     assert_eq!(server.send(&mut pool, opened, None), Ok(()));
     assert_eq!(pool.state(), RunspacePoolState::Opened);
+    assert!(events(&mut pool).is_empty());
     assert_eq!(pool.max_runspaces(), 3);
     // Attach to a pipeline that kept running on the server.
     let pid = Uuid::from_u128(99);
