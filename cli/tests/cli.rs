@@ -1136,3 +1136,50 @@ fn enter_answers_secure_string_reads() {
     );
     assert!(!stdout.contains("sw0rdfish") && !stderr.contains("sw0rdfish"));
 }
+
+/// Export-PSSession's promise: the exported crate builds on its own (here: `cargo check`
+/// against the runtime by path, with this workspace's lock file so no resolution is needed).
+#[test]
+fn exported_crate_builds_on_its_own() {
+    let p = peer(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let crate_dir = dir.path().join("hotfix-remote");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let out = run(
+        psremote()
+            .args([
+                "export",
+                &target(&p, 0),
+                "--auth",
+                "basic",
+                "--allow-unencrypted",
+                "--name",
+                "Get-HotFix,Get-UICulture",
+                "--out",
+            ])
+            .arg(&crate_dir)
+            .arg("--runtime-path")
+            .arg(root.join("runtime")),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::copy(root.join("Cargo.lock"), crate_dir.join("Cargo.lock")).expect("lock file");
+    // A target dir of its own beside this build's, kept between runs.
+    let target_dir = std::path::Path::new(env!("CARGO_BIN_EXE_psremote"))
+        .parent()
+        .and_then(|d| d.parent())
+        .map(|t| t.join("exported-crate-check"))
+        .expect("target dir");
+    let check = std::process::Command::new(env!("CARGO"))
+        .args(["check", "--quiet", "--offline"])
+        .current_dir(&crate_dir)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("cargo check");
+    assert!(
+        check.status.success(),
+        "the exported crate does not build:\n{}",
+        text(&check.stderr)
+    );
+}
