@@ -120,6 +120,10 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub ssh_key: Option<PathBuf>,
 
+    /// An ssh `-o` option (`StrictHostKeyChecking=no`, …), with --ssh; repeatable.
+    #[arg(long = "ssh-option", global = true, value_name = "KEY=VALUE")]
+    pub ssh_options: Vec<String>,
+
     /// Seconds a single WS-Man operation may take (-OperationTimeout).
     #[arg(long, global = true, value_name = "SECS")]
     pub operation_timeout: Option<f64>,

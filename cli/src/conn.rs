@@ -159,6 +159,9 @@ pub fn connection_infos(
         if let Some(key) = &args.ssh_key {
             info = info.ssh_identity_file(key.clone());
         }
+        for opt in &args.ssh_options {
+            info = info.ssh_option(opt.clone());
+        }
         if let Some(t) = args.operation_timeout {
             info = info.operation_timeout(secs(t, "--operation-timeout")?);
         }

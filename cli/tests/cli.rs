@@ -1183,3 +1183,54 @@ fn exported_crate_builds_on_its_own() {
         text(&check.stderr)
     );
 }
+
+/// The runtime tests' throw-away sshd (a `powershell` subsystem running the endpoint's stdio
+/// mode), shared rather than duplicated.
+#[path = "../../runtime/tests/common/mod.rs"]
+#[allow(unused_imports)]
+mod runtime_common;
+
+#[test]
+fn invoke_and_enter_over_ssh() {
+    let Some(sshd) = runtime_common::Sshd::start() else {
+        return;
+    };
+    let dest = format!("{}@127.0.0.1:{}", sshd.user, sshd.port);
+    let ssh = |cmd: &mut Command| {
+        cmd.env_remove("PSREMOTE_USER")
+            .env_remove("PSREMOTE_PASSWORD")
+            .arg("--ssh")
+            .arg("--ssh-key")
+            .arg(&sshd.client_key)
+            .args([
+                "--ssh-option",
+                "StrictHostKeyChecking=no",
+                "--ssh-option",
+                "UserKnownHostsFile=/dev/null",
+                "--ssh-option",
+                "BatchMode=yes",
+                "--ssh-option",
+                "IdentitiesOnly=yes",
+                "--ssh-option",
+                "LogLevel=ERROR",
+            ]);
+    };
+    let mut cmd = psremote();
+    ssh(&mut cmd);
+    let out = run(cmd.args(["invoke", "-C", &dest, "get-UICulture"]), None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1033             en-US"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let mut cmd = psremote();
+    ssh(&mut cmd);
+    let out = run(cmd.args(["enter", &dest]), Some("$x = 40 + 2\n$x\nexit\n"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "[127.0.0.1]: PS> [127.0.0.1]: PS> 42\n[127.0.0.1]: PS> "
+    );
+}
