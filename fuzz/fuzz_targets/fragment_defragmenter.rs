@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
     let mut d = Defragmenter::new(limits);
     let mut out = Vec::new();
     // Chunk boundaries every `split` bytes (0: one chunk).
-    let step = if split == 0 { rest.len().max(1) } else { usize::from(split) };
+    let step = if split == 0 {
+        rest.len().max(1)
+    } else {
+        usize::from(split)
+    };
     for chunk in rest.chunks(step) {
         if d.push_bytes(chunk, &mut out).is_err() {
             break;
@@ -32,7 +36,9 @@ fuzz_target!(|data: &[u8]| {
         let mut again = Defragmenter::new(limits);
         let mut back = Vec::new();
         while let Some(p) = fr.next_payload() {
-            again.push_bytes(&p, &mut back).expect("own fragments reassemble");
+            again
+                .push_bytes(&p, &mut back)
+                .expect("own fragments reassemble");
         }
         assert_eq!(back.as_slice(), std::slice::from_ref(m));
     }

@@ -19,8 +19,14 @@ fuzz_target!(|data: &[u8]| {
     let mut bytes = data.to_vec();
     if let (Some(&sel), true) = (data.first(), data.len() >= 40) {
         const TYPES: [u32; 8] = [
-            0x0001_0002, 0x0002_1005, 0x0002_1006, 0x0004_1006,
-            0x0004_1100, 0x0002_100A, 0x0002_1004, 0x0001_0006,
+            0x0001_0002,
+            0x0002_1005,
+            0x0002_1006,
+            0x0004_1006,
+            0x0004_1100,
+            0x0002_100A,
+            0x0002_1004,
+            0x0001_0006,
         ];
         if sel & 1 == 0 {
             let t = TYPES[usize::from(sel >> 1) % TYPES.len()];

@@ -14,9 +14,25 @@ use uuid::Uuid;
 // PUBLIC_KEY_REQUEST is left out: it makes the client generate an RSA key, which would slow
 // every run down without reaching more parsing code (tests/state_machine.rs covers it).
 const SERVER_TYPES: [u32; 19] = [
-    0x0001_0002, 0x0001_0006, 0x0002_1004, 0x0002_1005, 0x0002_1008, 0x0002_1009,
-    0x0002_100B, 0x0002_1100, 0x0004_1004, 0x0004_1005, 0x0004_1006, 0x0004_1007, 0x0004_1008,
-    0x0004_1009, 0x0004_1010, 0x0004_1011, 0x0004_1100, 0x0002_1006, 0x0003_0000,
+    0x0001_0002,
+    0x0001_0006,
+    0x0002_1004,
+    0x0002_1005,
+    0x0002_1008,
+    0x0002_1009,
+    0x0002_100B,
+    0x0002_1100,
+    0x0004_1004,
+    0x0004_1005,
+    0x0004_1006,
+    0x0004_1007,
+    0x0004_1008,
+    0x0004_1009,
+    0x0004_1010,
+    0x0004_1011,
+    0x0004_1100,
+    0x0002_1006,
+    0x0003_0000,
 ];
 
 fn server_message(pool: &RunspacePool, mtype: u32, pid: Uuid, data: &[u8]) -> Vec<u8> {
