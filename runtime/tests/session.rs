@@ -819,11 +819,8 @@ async fn available_runspaces_reports_the_pool_size() {
     s.close().await.expect("close");
 }
 
-// The endpoint's psrpcore server reads SET_MAX_RUNSPACES' call id as `ci`; Windows sends
-// `CI` (test_psrp_set_runspaces in the recordings), as psremote does. Un-ignore once the
-// endpoint accepts Windows' spelling.
+// MS-PSRP 2.2.2.6: the call id property is `ci`; the endpoint, like Windows, reads it in any case.
 #[tokio::test]
-#[ignore = "endpoint bug: SET_MAX_RUNSPACES call id `CI` (Windows' spelling) not accepted"]
 async fn set_max_runspaces_widens_the_pool() {
     let Some(peer) = common::peer(&[]) else {
         return;

@@ -389,14 +389,14 @@ impl MessageData {
                 call_id,
             } => ms_object(vec![
                 ("MaxRunspaces", Value::I32(*max_runspaces)),
-                ("CI", Value::I64(*call_id)),
+                ("ci", Value::I64(*call_id)),
             ]),
             D::SetMinRunspaces {
                 min_runspaces,
                 call_id,
             } => ms_object(vec![
                 ("MinRunspaces", Value::I32(*min_runspaces)),
-                ("CI", Value::I64(*call_id)),
+                ("ci", Value::I64(*call_id)),
             ]),
             D::RunspaceAvailability {
                 call_id,
@@ -545,14 +545,14 @@ impl MessageData {
                 let r = reader()?;
                 D::SetMaxRunspaces {
                     max_runspaces: r.i32("MaxRunspaces")?,
-                    call_id: r.i64("CI")?,
+                    call_id: r.i64("ci")?,
                 }
             }
             T::SetMinRunspaces => {
                 let r = reader()?;
                 D::SetMinRunspaces {
                     min_runspaces: r.i32("MinRunspaces")?,
-                    call_id: r.i64("CI")?,
+                    call_id: r.i64("ci")?,
                 }
             }
             T::RunspaceAvailability => {

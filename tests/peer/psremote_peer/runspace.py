@@ -259,6 +259,10 @@ class PoolHost:
             # Windows writes a UTF-8 BOM before the CLIXML of every message (MS-PSRP 2.2.1 example).
             if len(msg) > 40:
                 msg._data[40:40] = UTF8_BOM
+            elif msg.message_type == psrpcore.types.PSRPMessageType.PipelineOutput:
+                # psrpcore writes a $null output object as no data at all; Windows serializes
+                # it like any other object, as `<Nil />` (MS-PSRP 2.2.5.1.20).
+                msg._data[40:40] = UTF8_BOM + b"<Nil />"
             self.queues[msg.pipeline_id].append(msg)
             self.backlog[msg.pipeline_id] += len(msg)
         buf.clear()

@@ -35,6 +35,20 @@ def test_output(pool):
     assert ps.state == PSInvocationState.COMPLETED
 
 
+def test_null_output_is_a_nil_object(pool):
+    # A $null written to the output stream arrives as an object (<Nil />), as Windows sends it.
+    ps = PowerShell(pool)
+    ps.add_script("$undefinedVariable; 1")
+    assert ps.invoke() == [None, 1]
+
+
+def test_set_max_runspaces_with_either_call_id_spelling(pool):
+    # MS-PSRP 2.2.2.6 names the call id `ci`; pypsrp sends `CI`. Windows accepts both.
+    pool.max_runspaces = 3
+    assert pool.max_runspaces == 3
+    assert pool.get_available_runspaces() == 3
+
+
 def test_warning_verbose_debug_streams(pool):
     for name, stream in (("Write-Warning", "warning"), ("Write-Verbose", "verbose"), ("Write-Debug", "debug")):
         ps = cmd(pool, name, Message=f"{name} text")

@@ -217,8 +217,10 @@ fn same_props(
     b: &[psremote_psrp::clixml::Property],
     path: &str,
 ) -> Result<(), String> {
+    // PowerShell property names are case-insensitive (pypsrp writes SET_MAX_RUNSPACES' `ci`
+    // as `CI`; MS-PSRP 2.2.2.6 spells it `ci`).
     let names = |v: &[psremote_psrp::clixml::Property]| {
-        let mut n: Vec<String> = v.iter().map(|p| p.name.clone()).collect();
+        let mut n: Vec<String> = v.iter().map(|p| p.name.to_ascii_lowercase()).collect();
         n.sort();
         n
     };
@@ -230,7 +232,7 @@ fn same_props(
         ));
     }
     for p in a {
-        if let Some(q) = b.iter().find(|q| q.name == p.name) {
+        if let Some(q) = b.iter().find(|q| q.name.eq_ignore_ascii_case(&p.name)) {
             same(&p.value, &q.value, &format!("{path}.{}", p.name))?;
         }
     }

@@ -15,6 +15,7 @@ import typing as t
 
 from xml.etree import ElementTree
 
+from psrpcore import _events
 from psrpcore.types import _serializer
 
 
@@ -58,6 +59,22 @@ def windows_order(element: ElementTree.Element) -> ElementTree.Element:
 _applied = False
 
 
+def call_id_any_case(self: t.Any) -> int:
+    """The call id of SET_MAX/MIN_RUNSPACES, found as Windows finds it.
+
+    MS-PSRP 2.2.2.6/2.2.2.7 name the property `ci`; pypsrp sends `CI`. Windows reads PSObject
+    properties case-insensitively and accepts both; psrpcore's lookup is case-sensitive.
+    """
+    obj = self._ps_object
+    props = list(obj.PSObject.extended_properties) + list(obj.PSObject.adapted_properties)
+    for prop in props:
+        if prop.name.lower() == "ci":
+            value = prop.get_value(obj)
+            if value is not None:
+                return int(value)
+    raise ValueError("SET_MAX/MIN_RUNSPACES without a call id (ci)")
+
+
 def apply() -> None:
     global _applied
     if _applied:
@@ -70,3 +87,5 @@ def apply() -> None:
         return windows_order(original(self, value))
 
     _serializer._Serializer.serialize = serialize  # type: ignore[method-assign]
+    for event in (_events.SetMaxRunspacesEvent, _events.SetMinRunspacesEvent):
+        event.ci = property(call_id_any_case)  # type: ignore[assignment]
