@@ -118,7 +118,8 @@ fuzz_target!(|data: &[u8]| {
     let back = from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(back.len(), 1);
     assert_eq!(to_string(&back[0]), text);
-    if !text.contains("<Db>NaN") && !text.contains("<Sg>NaN") {
+    // NaN != NaN: compare values only when none is present (in any element or attribute form).
+    if !text.contains(">NaN<") {
         assert_eq!(back[0], v);
     }
     let j = json::to_json(&v);
