@@ -65,7 +65,10 @@ def run_client(name, scenario, timeout=900, **kw):
         return {"error": msg[:200]}
     if p.stderr.strip():
         print(f"  [{name} {scenario}] {p.stderr.strip().splitlines()[-1][:200]}", file=sys.stderr)
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    try:
+        return json.loads(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"error": f"unreadable output: {p.stdout.strip()[:200]!r}"}
 
 
 def alternate(clients, reps, scenario, **kw):

@@ -279,10 +279,17 @@ async fn close_check(args: &HashMap<String, String>) -> Res<String> {
     let mut again = open_pool(&c, &host).await?;
     let after = get_date(&mut again).await.map(|v| v.len());
     let _ = again.close().await;
+    let json_str = |s: String| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     Ok(format!(
-        "{{\"close\":{:?},\"next_session_get_date\":{:?}}}",
-        closed.map_err(|e| e.to_string()).map(|()| "ok"),
-        after.map_err(|e| e.to_string())
+        "{{\"close\":{},\"next_session_get_date\":{}}}",
+        json_str(match closed {
+            Ok(()) => "ok".into(),
+            Err(e) => format!("error: {e}"),
+        }),
+        json_str(match after {
+            Ok(n) => format!("ok, {n} object(s)"),
+            Err(e) => format!("error: {e}"),
+        })
     ))
 }
 
