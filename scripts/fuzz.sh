@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one cargo-fuzz target for a bounded time (not part of CI).
 #   scripts/fuzz.sh TARGET SECONDS      e.g. scripts/fuzz.sh clixml_reader 300
-# Targets: clixml_reader, clixml_roundtrip. Needs the nightly toolchain and cargo-fuzz
+# Targets: clixml_reader, clixml_roundtrip, fragment_defragmenter, psrp_message,
+# psrp_runspace_pool, wsman_response, multipart_encrypted, outofproc_framing, codegen_catalog. Needs the nightly toolchain and cargo-fuzz
 # (`cargo install cargo-fuzz`). Crashes land in fuzz/artifacts/TARGET/; the corpus grows in
 # fuzz/corpus/TARGET/ (seeded with the recorded Windows CLIXML when ../shared is present).
 set -euo pipefail
@@ -21,5 +22,12 @@ if [ "$target" = clixml_reader ] && [ -d "$shared/fixtures/windows-wsman" ] && [
         /^      <\/Obj>$/ || /^<\/Obj>$/ { close(out); out = "" }
     ' "$shared"/fixtures/windows-wsman/*.decoded.txt "$shared"/fixtures/windows-wsman/command_metadata_reply.clixml.txt
 fi
+case "$target" in
+    wsman_response|multipart_encrypted|outofproc_framing|codegen_catalog)
+        # Seeds generated from the recordings at run time (never committed).
+        if [ -z "$(ls -A "$corpus")" ]; then
+            python3 "$root/scripts/fuzz_seeds.py" "$target" "$corpus" "$shared"
+        fi ;;
+esac
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/targets/fuzz}
 exec cargo +nightly fuzz run "$target" "$corpus" -- -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1

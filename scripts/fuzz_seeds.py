@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Writes seed corpora for the fuzz targets from the real Windows recordings (never committed).
+
+    scripts/fuzz_seeds.py TARGET CORPUS_DIR [SHARED_DIR]
+
+wsman_response: every recorded response envelope; multipart_encrypted: those envelopes in the
+MS-WSMV 2.2.9.1 multipart/encrypted layout (with a dummy 16-byte signature); outofproc_framing:
+the recorded PSRP fragments as out-of-process <Data> packets plus the other packet kinds;
+codegen_catalog: the representative catalog, whole and one command at a time.
+Standard library only (the YAML files are one envelope per line)."""
+import base64, glob, json, os, re, sys, uuid
+
+target, corpus = sys.argv[1], sys.argv[2]
+here = os.path.dirname(os.path.abspath(__file__))
+shared = sys.argv[3] if len(sys.argv) > 3 else os.path.join(here, "..", "..", "shared")
+os.makedirs(corpus, exist_ok=True)
+n = 0
+
+
+def write(data: bytes):
+    global n
+    n += 1
+    with open(os.path.join(corpus, f"seed-{n:05d}"), "wb") as f:
+        f.write(data)
+
+
+def envelopes(key):
+    for path in sorted(glob.glob(os.path.join(shared, "fixtures/windows-wsman/*.yml"))):
+        for line in open(path, encoding="utf-8"):
+            m = re.match(r"^(?:- |  )" + key + r": (<.*)$", line.rstrip("\n"))
+            if m:
+                yield m.group(1)
+
+
+if target == "wsman_response":
+    for env in envelopes("response"):
+        write(env.encode())
+elif target == "multipart_encrypted":
+    b = "Encrypted Boundary"
+    for env in list(envelopes("response"))[:200]:
+        body = env.encode()
+        for sel in (0, 0x80):
+            head = (f"--{b}\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n"
+                    f"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length={len(body)}\r\n"
+                    f"--{b}\r\n\tContent-Type: application/octet-stream\r\n").encode()
+            write(bytes([sel]) + head + (16).to_bytes(4, "little") + bytes(16) + body + f"--{b}--\r\n".encode())
+elif target == "outofproc_framing":
+    lines = []
+    for env in list(envelopes("response")) + list(envelopes("request")):
+        for blob in re.findall(r">([A-Za-z0-9+/=]{24,})</", env):
+            g = str(uuid.uuid4()).upper() if len(lines) % 2 else "00000000-0000-0000-0000-000000000000"
+            stream = "PromptResponse" if len(lines) % 7 == 3 else "Default"
+            lines.append(f"<Data Stream='{stream}' PSGuid='{g}'>{blob}</Data>\n")
+    g = str(uuid.uuid4())
+    for kind in ("DataAck", "Command", "CommandAck", "Signal", "SignalAck", "Close", "CloseAck"):
+        lines.append(f"<{kind} PSGuid='{g}' />\n")
+    for i in range(0, len(lines), 3):
+        write(bytes([7 + i % 200]) + "".join(lines[i:i + 3]).encode())
+elif target == "codegen_catalog":
+    base = open(os.path.join(here, "..", "codegen/tests/fixtures/representative.json"), encoding="utf-8").read()
+    write(b"\x00" + base.encode())
+    cat = json.loads(base)
+    for cmd in cat.get("commands", []):
+        one = dict(cat, commands=[cmd])
+        write(b"\x00" + json.dumps(one, sort_keys=True).encode())
+    for i in range(64):
+        write(bytes([1]) + os.urandom(256))
+print(f"{n} seeds in {corpus}", file=sys.stderr)
