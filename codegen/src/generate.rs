@@ -489,6 +489,21 @@ struct SetPlan {
     /// Input method: the by-value parameter's type, or dynamic.
     input: Option<Option<PType>>,
     input_ident: String,
+    /// The parameters that take pipeline input, for the chaining rule.
+    pipe_params: Vec<PipeParam>,
+    /// Some when a mandatory parameter takes pipeline input: the set then also gets a
+    /// `Remote::piped()` constructor without those arguments (indices into `args` kept).
+    piped_args: Option<Vec<usize>>,
+}
+
+/// A parameter that takes pipeline input (MS-PSRP 2.2.3.22 ParameterMetadata flags).
+struct PipeParam {
+    names: Vec<String>,
+    mandatory: bool,
+    by_value: bool,
+    by_name: bool,
+    /// The Rust element type (as tokens text) bound by value; None when dynamic.
+    elem: Option<String>,
 }
 
 /// A command's output enum: its ident and (variant, .NET type, Rust type) per declared type.
@@ -503,8 +518,9 @@ struct CommandPlan<'a> {
 
 /// Names a builder's setters can't take: its own methods, and those of the traits it
 /// derives or implements (a parameter named `Clone` becomes `clone_param`).
-const BUILDER_RESERVED: [&str; 9] = [
+const BUILDER_RESERVED: [&str; 10] = [
     "invoke",
+    "pipe",
     "stream",
     "into_call",
     "call",
@@ -545,6 +561,7 @@ pub fn generate_full(catalog: &Catalog, options: &Options) -> Generated {
         validate_sets: BTreeMap::new(),
         type_scope: Scope::with_reserved(&[
             "Remote",
+            "RemotePiped",
             "CommonParameters",
             "Result",
             "Option",
@@ -555,7 +572,7 @@ pub fn generate_full(catalog: &Catalog, options: &Options) -> Generated {
     };
 
     // Phase 0: command and set names (they come first: they are the API).
-    let mut method_scope = Scope::with_reserved(&["new", "session", "clone"]);
+    let mut method_scope = Scope::with_reserved(&["new", "session", "clone", "piped"]);
     let mut command_names: Vec<(String, String)> = Vec::new();
     for c in &commands {
         let shown = prefixed(&c.name, options.prefix.as_deref());
@@ -970,6 +987,38 @@ fn plan_command<'a>(
                 None
             }
         };
+        let pipe_params: Vec<PipeParam> = s
+            .parameters
+            .iter()
+            .filter(|p| p.value_from_pipeline || p.value_from_pipeline_by_property_name)
+            .map(|p| {
+                let t = ctx.ptype(c, p);
+                let elem = match t.kind {
+                    Kind::Dynamic(_) | Kind::Switch => None,
+                    _ => elem_type(&t).map(|e| e.to_string()),
+                };
+                let mut names = vec![p.name.clone()];
+                names.extend(p.aliases.iter().cloned());
+                PipeParam {
+                    names,
+                    mandatory: p.is_mandatory,
+                    by_value: p.value_from_pipeline,
+                    by_name: p.value_from_pipeline_by_property_name,
+                    elem,
+                }
+            })
+            .collect();
+        let piped_args = pipe_params.iter().any(|p| p.mandatory).then(|| {
+            args.iter()
+                .enumerate()
+                .filter(|(_, (ps, ..))| {
+                    !pipe_params
+                        .iter()
+                        .any(|p| p.mandatory && p.names.first() == Some(ps))
+                })
+                .map(|(i, _)| i)
+                .collect()
+        });
         sets.push(SetPlan {
             set_name: s.name.clone(),
             method: m,
@@ -980,6 +1029,8 @@ fn plan_command<'a>(
             setters,
             input,
             input_ident,
+            pipe_params,
+            piped_args,
         });
     }
     (
@@ -1155,6 +1206,8 @@ fn emit(
     let rt = &options.runtime_path;
     let mut items = Vec::new();
     let mut methods = Vec::new();
+    let mut piped_methods = Vec::new();
+    let upstreams = upstream_outputs(ctx, plans);
     for plan in plans {
         let c = plan.info;
         let name = &c.name;
@@ -1214,15 +1267,44 @@ fn emit(
             } else {
                 quote!(let mut call)
             };
+            let piped = set.piped_args.is_some();
+            let construct = if piped {
+                quote!(#b { call, state: ::core::marker::PhantomData })
+            } else {
+                quote!(#b { call })
+            };
             methods.push(quote! {
                 #doc
                 pub fn #m(&self, #(#arg_defs),*) -> #b {
                     #binding = __rt::Call::new(&self.session, #name);
                     #(#arg_stmts)*
                     #(#switches)*
-                    #b { call }
+                    #construct
                 }
             });
+            if let Some(kept) = &set.piped_args {
+                let kept_defs = kept.iter().filter_map(|i| arg_defs.get(*i));
+                let kept_stmts: Vec<&TokenStream> =
+                    kept.iter().filter_map(|i| arg_stmts.get(*i)).collect();
+                let binding = if kept_stmts.is_empty() && set.auto_switches.is_empty() {
+                    quote!(let call)
+                } else {
+                    quote!(let mut call)
+                };
+                let switches = set.auto_switches.iter().map(|s| quote!(call.switch(#s);));
+                let pdoc = format!(
+                    " `{name}` as a downstream command of a pipeline: its mandatory pipeline-input parameters are bound on the server from the upstream output (use with `.pipe`)."
+                );
+                piped_methods.push(quote! {
+                    #[doc = #pdoc]
+                    pub fn #m(&self, #(#kept_defs),*) -> #b<__rt::Piped> {
+                        #binding = __rt::Call::new(&self.remote.session, #name);
+                        #(#kept_stmts)*
+                        #(#switches)*
+                        #b { call, state: ::core::marker::PhantomData }
+                    }
+                });
+            }
             let setters = set.setters.iter().map(|(ps, id, t, pdoc)| {
                 let f = ident(id);
                 let d = doc_lines(pdoc);
@@ -1266,9 +1348,42 @@ fn emit(
                 " Builder for `{name}` (parameter set `{}`); run it with [`{}::invoke`] or [`{}::stream`].",
                 set.set_name, set.builder, set.builder
             );
+            let chain = chain_impls(&b, out, set, &upstreams);
+            let (def, setters_impl, ready) = if piped {
+                (
+                    quote! {
+                        pub struct #b<S = __rt::Ready> {
+                            call: __rt::Call,
+                            state: ::core::marker::PhantomData<S>,
+                        }
+                    },
+                    quote! {
+                        #[allow(clippy::should_implement_trait)]
+                        impl<S> #b<S> {
+                            #(#setters)*
+                        }
+                    },
+                    quote!(),
+                )
+            } else {
+                (
+                    quote! {
+                        pub struct #b {
+                            call: __rt::Call,
+                        }
+                    },
+                    quote!(),
+                    quote!(#(#setters)*),
+                )
+            };
+            let common_target = if piped {
+                quote!(<S> __rt::CommonParameters for #b<S>)
+            } else {
+                quote!(__rt::CommonParameters for #b)
+            };
             let common = c.supports_common_parameters.then(|| {
                 quote! {
-                    impl __rt::CommonParameters for #b {
+                    impl #common_target {
                         fn call_mut(&mut self) -> &mut __rt::Call {
                             &mut self.call
                         }
@@ -1279,12 +1394,11 @@ fn emit(
                 #[doc = #bdoc]
                 #[must_use = "a command runs only when invoked"]
                 #[derive(Debug, Clone)]
-                pub struct #b {
-                    call: __rt::Call,
-                }
+                #def
+                #setters_impl
                 #[allow(clippy::should_implement_trait)]
                 impl #b {
-                    #(#setters)*
+                    #ready
                     #input
                     /// Runs the command and collects its output.
                     pub async fn invoke(self) -> ::core::result::Result<Vec<#out>, __rt::Error> {
@@ -1298,8 +1412,14 @@ fn emit(
                     pub fn into_call(self) -> __rt::Call {
                         self.call
                     }
+                    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+                    /// when `next` has a pipeline-input parameter that can bind this output.
+                    pub fn pipe<D: __rt::Stage + __rt::Accepts<#out>>(self, next: D) -> __rt::Pipeline<D::Output> {
+                        __rt::Pipeline::<#out>::start(self.call).pipe(next)
+                    }
                 }
                 #common
+                #chain
             });
         }
     }
@@ -1351,9 +1471,129 @@ fn emit(
         }
 
     };
+    let piped_handle = (!piped_methods.is_empty()).then(|| {
+        quote! {
+            impl Remote {
+                /// Constructors of downstream pipeline commands: the ones whose mandatory
+                /// parameters take pipeline input, without those arguments.
+                pub fn piped(&self) -> RemotePiped<'_> {
+                    RemotePiped { remote: self }
+                }
+            }
+            /// See [`Remote::piped`].
+            #[derive(Debug, Clone, Copy)]
+            pub struct RemotePiped<'a> {
+                remote: &'a Remote,
+            }
+            #[allow(clippy::too_many_arguments)]
+            impl RemotePiped<'_> {
+                #(#piped_methods)*
+            }
+        }
+    });
     let mut all = Vec::with_capacity(1 + items.len() + type_items.len());
     all.push(head);
+    all.extend(piped_handle);
     all.extend(items);
     all.extend(type_items);
     all
+}
+
+/// An output type a pipeline can start from: its Rust type, and the lowercased names of its
+/// properties when it is a class the catalog describes.
+struct Upstream {
+    ty: TokenStream,
+    properties: Option<BTreeSet<String>>,
+}
+
+/// The distinct single output types of the catalog's commands (output enums and dynamic
+/// outputs only chain into commands that take any object).
+fn upstream_outputs(ctx: &Ctx<'_>, plans: &[CommandPlan<'_>]) -> BTreeMap<String, Upstream> {
+    let mut out = BTreeMap::new();
+    for plan in plans {
+        if plan.output_enum.is_some() {
+            continue;
+        }
+        let key = plan.output.to_string();
+        if key == "__rt :: Value" || key == "__rt :: Object" || out.contains_key(&key) {
+            continue;
+        }
+        let properties = ctx
+            .type_idents
+            .iter()
+            .find(|(dotnet, id)| **id == key && ctx.classes.contains(*dotnet))
+            .and_then(|(dotnet, _)| ctx.catalog.types.get(dotnet))
+            .and_then(|t| t.properties.as_ref())
+            .map(|ps| ps.iter().map(|p| p.name.to_lowercase()).collect());
+        out.insert(
+            key,
+            Upstream {
+                ty: plan.output.clone(),
+                properties,
+            },
+        );
+    }
+    out
+}
+
+/// `Stage` and `Accepts` for one builder. The rule (conservative, as the server binds in
+/// ParameterBinderController order): an upstream type fits when some pipeline parameter can
+/// bind it — by value when it is that parameter's element type or the parameter takes any
+/// object, by property name when the type has a property of that name or alias — and every
+/// mandatory pipeline parameter the chain leaves out can.
+fn chain_impls(
+    b: &proc_macro2::Ident,
+    out: &TokenStream,
+    set: &SetPlan,
+    upstreams: &BTreeMap<String, Upstream>,
+) -> TokenStream {
+    if set.pipe_params.is_empty() {
+        return quote!();
+    }
+    let target = if set.piped_args.is_some() {
+        quote!(#b<__rt::Piped>)
+    } else {
+        quote!(#b)
+    };
+    let stage = quote! {
+        impl __rt::Stage for #target {
+            type Output = #out;
+            fn into_stage_call(self) -> __rt::Call {
+                self.call
+            }
+        }
+    };
+    if set
+        .pipe_params
+        .iter()
+        .any(|p| p.by_value && p.elem.is_none())
+    {
+        return quote! {
+            #stage
+            impl<T> __rt::Accepts<T> for #target {}
+        };
+    }
+    let binds = |p: &PipeParam, key: &str, u: &Upstream| {
+        (p.by_value && p.elem.as_deref() == Some(key))
+            || (p.by_name
+                && u.properties
+                    .as_ref()
+                    .is_some_and(|ps| p.names.iter().any(|n| ps.contains(&n.to_lowercase()))))
+    };
+    let accepted = upstreams.iter().filter(|(key, u)| {
+        set.pipe_params.iter().any(|p| binds(p, key, u))
+            && set
+                .pipe_params
+                .iter()
+                .filter(|p| p.mandatory)
+                .all(|p| binds(p, key, u))
+    });
+    let impls = accepted.map(|(_, u)| {
+        let t = &u.ty;
+        quote!(impl __rt::Accepts<#t> for #target {})
+    });
+    quote! {
+        #stage
+        #(#impls)*
+    }
 }

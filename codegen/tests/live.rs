@@ -181,3 +181,68 @@ async fn scale_discovery_and_generation() {
     assert!(catalog.commands.len() >= 2000);
     session.close().await.ok();
 }
+
+/// `Get-Service -Name X | Stop-Service -PassThru` from typed stubs: ONE CREATE_PIPELINE with
+/// both commands (the endpoint counts one WS-Man Command request for it), the objects bound on
+/// the server (Stop-Service -InputObject by value), the output typed by the last command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chained_stubs_run_as_one_remote_pipeline() {
+    let Some(peer) = peer() else { return };
+    let session = Session::connect(info(&peer)).await.expect("connects");
+    let remote = remote::Remote::new(ImplicitSession::new(session.clone()));
+    let services = remote.get_service().invoke().await.expect("Get-Service");
+    let target = services
+        .iter()
+        .find(|s| {
+            s.status.as_ref().map(|x| x.as_str()) == Some("Running") && s.can_stop == Some(true)
+        })
+        .and_then(|s| s.name.clone())
+        .expect("a running service that can stop");
+
+    let commands_before = command_requests(&peer);
+    let stopped = remote
+        .get_service()
+        .name([target.as_str()])
+        .pipe(remote.piped().stop_service().pass_thru())
+        .invoke()
+        .await
+        .expect("Get-Service | Stop-Service");
+    assert_eq!(
+        command_requests(&peer) - commands_before,
+        1,
+        "both commands went in one pipeline (one WS-Man Command)"
+    );
+    assert_eq!(stopped.len(), 1, "{stopped:?}");
+    assert_eq!(stopped[0].name.as_deref(), Some(target.as_str()));
+    assert_eq!(
+        stopped[0].status.as_ref().map(|x| x.as_str()),
+        Some("Stopped")
+    );
+    // The server's state changed: the stop really ran there.
+    let now = remote
+        .get_service()
+        .name([target.as_str()])
+        .invoke()
+        .await
+        .expect("Get-Service");
+    assert_eq!(now[0].status.as_ref().map(|x| x.as_str()), Some("Stopped"));
+
+    // By property name: the ServiceController's Name binds Stop-Service -Name (set Default);
+    // three commands chained, typed by the last one.
+    let chain = remote
+        .get_service()
+        .name([target.as_str()])
+        .pipe(remote.get_service())
+        .pipe(remote.piped().stop_service_by_default().pass_thru());
+    let names: Vec<String> = chain.commands().iter().map(|c| c.name.clone()).collect();
+    assert_eq!(names, ["Get-Service", "Get-Service", "Stop-Service"]);
+    let again = chain.invoke().await.expect("three commands");
+    assert_eq!(again.len(), 1);
+    session.close().await.ok();
+}
+
+/// The endpoint's count of WS-Man Command requests.
+fn command_requests(peer: &Peer) -> u64 {
+    let stats = peer.stats().expect("endpoint stats");
+    stats["requests_by_action"]["Command"].as_u64().unwrap_or(0)
+}

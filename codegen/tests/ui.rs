@@ -1,6 +1,6 @@
 //! Compile-fail cases: the generated API turns PowerShell binding errors into compile errors
 //! (missing mandatory parameter, unknown parameter, wrong enum value, parameters of two sets,
-//! wrong type). `tests/ui/remote.rs` is the generated module they use; a test keeps it current.
+//! wrong type, a pipeline into a command that can't take the upstream's output). `tests/ui/remote.rs` is the generated module they use; a test keeps it current.
 
 use psremote_codegen::metadata::Catalog;
 use psremote_codegen::{Options, generate_string};
@@ -36,4 +36,5 @@ fn compile_fail() {
     t.compile_fail("tests/ui/wrong_enum_value.rs");
     t.compile_fail("tests/ui/two_parameter_sets.rs");
     t.compile_fail("tests/ui/wrong_type.rs");
+    t.compile_fail("tests/ui/pipe_without_input.rs");
 }

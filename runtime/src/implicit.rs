@@ -636,6 +636,183 @@ pub trait CommonParameters: Sized {
     }
 }
 
+// ---- remote pipeline chaining ----
+
+/// Type state of a builder made to run on its own (the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ready;
+
+/// Type state of a builder made by `Remote::piped()`: its mandatory pipeline-input
+/// parameters are left to the upstream command, so it can only be piped into, not run alone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Piped;
+
+/// A builder that can be a command of a remote pipeline.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be piped into: it has no pipeline-input parameter (or is not made for piping)",
+    label = "this command takes no pipeline input",
+    note = "a command whose mandatory parameters take pipeline input is piped as `remote.piped().<command>()`"
+)]
+pub trait Stage {
+    /// What the command writes to its output stream.
+    type Output: FromValue + Send + 'static;
+    /// The call the builder made.
+    fn into_stage_call(self) -> Call;
+}
+
+/// Implemented by a downstream builder for every upstream output type `T` its pipeline-input
+/// parameters can bind (by value, or by property name). The generator decides this from the
+/// catalog, so a chain the server could not bind does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot take `{T}` from the pipeline",
+    label = "no pipeline-input parameter of this command binds `{T}` (by value or by property name)"
+)]
+pub trait Accepts<T> {}
+
+/// Several commands piped into each other, sent as ONE CREATE_PIPELINE (MS-PSRP 2.2.2.10:
+/// the `Cmds` list of one statement), so the objects flow between the commands on the server
+/// with no client round trip. Typed by the last command's output.
+#[derive(Debug)]
+pub struct Pipeline<T> {
+    calls: Vec<Call>,
+    output: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Pipeline<T> {
+    fn clone(&self) -> Self {
+        Pipeline {
+            calls: self.calls.clone(),
+            output: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T: FromValue + Send + 'static> Pipeline<T> {
+    /// A pipeline of one command whose output is `T`.
+    pub fn start(first: Call) -> Pipeline<T> {
+        Pipeline {
+            calls: vec![first],
+            output: std::marker::PhantomData,
+        }
+    }
+
+    /// `... | next`: allowed only when `next` can bind this pipeline's output.
+    pub fn pipe<D: Stage + Accepts<T>>(mut self, next: D) -> Pipeline<D::Output> {
+        self.calls.push(next.into_stage_call());
+        Pipeline {
+            calls: self.calls,
+            output: std::marker::PhantomData,
+        }
+    }
+
+    /// The commands, first to last, as they will be sent.
+    pub fn commands(&self) -> Vec<&Command> {
+        self.calls.iter().map(Call::command).collect()
+    }
+
+    fn last_name(&self) -> String {
+        self.calls
+            .last()
+            .map(|c| c.command.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Encrypts every pending secret and joins the commands into one statement. All the
+    /// commands must run on the same session, and only the first can have pipeline input.
+    async fn prepare(self) -> Result<(Arc<dyn Invoker>, PowerShell, Vec<Value>), Error> {
+        let mut calls = self.calls.into_iter();
+        let Some(first) = calls.next() else {
+            return Err(Error::Session(crate::Error::InvalidState(
+                "an empty pipeline",
+            )));
+        };
+        let (invoker, mut ps, input) = first.prepare().await?;
+        for call in calls {
+            if !Arc::ptr_eq(&invoker, &call.session.invoker) {
+                return Err(Error::Session(crate::Error::InvalidState(
+                    "the commands of one pipeline must use the same session",
+                )));
+            }
+            if !call.input.is_empty() {
+                return Err(Error::Session(crate::Error::InvalidState(
+                    "only the first command of a pipeline takes input from the client",
+                )));
+            }
+            let (_, next, _) = call.prepare().await?;
+            ps.commands.extend(next.commands);
+        }
+        Ok((invoker, ps, input))
+    }
+
+    /// Runs the pipeline and decodes every output object of the last command as `T`.
+    pub async fn invoke(self) -> Result<Vec<T>, Error> {
+        let name = self.last_name();
+        let (invoker, ps, input) = self.prepare().await?;
+        let values = invoker.invoke(ps, input).await?;
+        decode_all(&name, &values)
+    }
+
+    /// Runs the pipeline, yielding records as they arrive, output decoded as `T`.
+    pub fn stream(self) -> EventStream<T> {
+        let name = self.last_name();
+        decode_stream(name, async move {
+            let (invoker, ps, input) = self.prepare().await?;
+            Ok(invoker.stream(ps, input))
+        })
+    }
+}
+
+fn decode_all<T: FromValue>(name: &str, values: &[Value]) -> Result<Vec<T>, Error> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, v)| {
+            T::from_value(v).map_err(|source| Error::Decode {
+                command: name.to_owned(),
+                index,
+                source,
+            })
+        })
+        .collect()
+}
+
+fn decode_stream<T: FromValue + Send + 'static>(
+    name: String,
+    start: impl Future<Output = Result<BoxStream<'static, Result<Event<Value>, crate::Error>>, Error>>
+    + Send
+    + 'static,
+) -> EventStream<T> {
+    let mut index = 0usize;
+    Box::pin(
+        futures::stream::once(start)
+            .flat_map(|r| match r {
+                Ok(s) => s.map(|r| r.map_err(Error::from)).boxed(),
+                Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
+            })
+            .map(move |r| {
+                r.and_then(|e| match e {
+                    Event::Output(v) => {
+                        let i = index;
+                        index += 1;
+                        T::from_value(&v)
+                            .map(Event::Output)
+                            .map_err(|source| Error::Decode {
+                                command: name.clone(),
+                                index: i,
+                                source,
+                            })
+                    }
+                    Event::Error(r) => Ok(Event::Error(r)),
+                    Event::Warning(r) => Ok(Event::Warning(r)),
+                    Event::Verbose(r) => Ok(Event::Verbose(r)),
+                    Event::Debug(r) => Ok(Event::Debug(r)),
+                    Event::Information(r) => Ok(Event::Information(r)),
+                    Event::Progress(r) => Ok(Event::Progress(r)),
+                })
+            }),
+    )
+}
+
 // ---- helpers the generated code calls ----
 
 /// `v` as a value.

@@ -40,7 +40,10 @@ impl Remote {
     ) -> GetContent {
         let mut call = __rt::Call::new(&self.session, "Get-Content");
         call.param("Path", __rt::list::<String, _>(path));
-        GetContent { call }
+        GetContent {
+            call,
+            state: ::core::marker::PhantomData,
+        }
     }
     /// `Get-Content`
     ///
@@ -55,7 +58,10 @@ impl Remote {
     ) -> GetContentByLiteralPath {
         let mut call = __rt::Call::new(&self.session, "Get-Content");
         call.param("LiteralPath", __rt::list::<String, _>(literal_path));
-        GetContentByLiteralPath { call }
+        GetContentByLiteralPath {
+            call,
+            state: ::core::marker::PhantomData,
+        }
     }
     /// `Get-Help`
     ///
@@ -156,7 +162,10 @@ impl Remote {
     pub fn set_service(&self, name: impl Into<String>) -> SetService {
         let mut call = __rt::Call::new(&self.session, "Set-Service");
         call.param("Name", __rt::to_value::<String>(name.into()));
-        SetService { call }
+        SetService {
+            call,
+            state: ::core::marker::PhantomData,
+        }
     }
     /// `Stop-Service`: Stops one or more running services.
     ///
@@ -171,7 +180,10 @@ impl Remote {
     ) -> StopService {
         let mut call = __rt::Call::new(&self.session, "Stop-Service");
         call.input(__rt::items::<ServiceController, _>(input_object));
-        StopService { call }
+        StopService {
+            call,
+            state: ::core::marker::PhantomData,
+        }
     }
     /// `Stop-Service`: Stops one or more running services.
     ///
@@ -186,11 +198,69 @@ impl Remote {
     ) -> StopServiceByDefault {
         let mut call = __rt::Call::new(&self.session, "Stop-Service");
         call.input(__rt::items::<String, _>(name));
-        StopServiceByDefault { call }
+        StopServiceByDefault {
+            call,
+            state: ::core::marker::PhantomData,
+        }
     }
     /// `gsv`: alias of [`Remote::get_service`] (`Get-Service`).
     pub fn gsv(&self) -> GetService {
         self.get_service()
+    }
+}
+impl Remote {
+    /// Constructors of downstream pipeline commands: the ones whose mandatory
+    /// parameters take pipeline input, without those arguments.
+    pub fn piped(&self) -> RemotePiped<'_> {
+        RemotePiped { remote: self }
+    }
+}
+/// See [`Remote::piped`].
+#[derive(Debug, Clone, Copy)]
+pub struct RemotePiped<'a> {
+    remote: &'a Remote,
+}
+#[allow(clippy::too_many_arguments)]
+impl RemotePiped<'_> {
+    /// `Get-Content` as a downstream command of a pipeline: its mandatory pipeline-input parameters are bound on the server from the upstream output (use with `.pipe`).
+    pub fn get_content(&self) -> GetContent<__rt::Piped> {
+        let call = __rt::Call::new(&self.remote.session, "Get-Content");
+        GetContent {
+            call,
+            state: ::core::marker::PhantomData,
+        }
+    }
+    /// `Get-Content` as a downstream command of a pipeline: its mandatory pipeline-input parameters are bound on the server from the upstream output (use with `.pipe`).
+    pub fn get_content_by_literal_path(&self) -> GetContentByLiteralPath<__rt::Piped> {
+        let call = __rt::Call::new(&self.remote.session, "Get-Content");
+        GetContentByLiteralPath {
+            call,
+            state: ::core::marker::PhantomData,
+        }
+    }
+    /// `Set-Service` as a downstream command of a pipeline: its mandatory pipeline-input parameters are bound on the server from the upstream output (use with `.pipe`).
+    pub fn set_service(&self) -> SetService<__rt::Piped> {
+        let call = __rt::Call::new(&self.remote.session, "Set-Service");
+        SetService {
+            call,
+            state: ::core::marker::PhantomData,
+        }
+    }
+    /// `Stop-Service` as a downstream command of a pipeline: its mandatory pipeline-input parameters are bound on the server from the upstream output (use with `.pipe`).
+    pub fn stop_service(&self) -> StopService<__rt::Piped> {
+        let call = __rt::Call::new(&self.remote.session, "Stop-Service");
+        StopService {
+            call,
+            state: ::core::marker::PhantomData,
+        }
+    }
+    /// `Stop-Service` as a downstream command of a pipeline: its mandatory pipeline-input parameters are bound on the server from the upstream output (use with `.pipe`).
+    pub fn stop_service_by_default(&self) -> StopServiceByDefault<__rt::Piped> {
+        let call = __rt::Call::new(&self.remote.session, "Stop-Service");
+        StopServiceByDefault {
+            call,
+            state: ::core::marker::PhantomData,
+        }
     }
 }
 /// An output of `Get-ChildItem` (it declares several output types).
@@ -269,10 +339,24 @@ impl GetChildItem {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<GetChildItemOutput>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<GetChildItemOutput>::start(self.call).pipe(next)
+    }
 }
 impl __rt::CommonParameters for GetChildItem {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
+    }
+}
+impl __rt::Stage for GetChildItem {
+    type Output = GetChildItemOutput;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
     }
 }
 /// An output of `Get-Content` (it declares several output types).
@@ -302,11 +386,12 @@ impl __rt::FromValue for GetContentOutput {
 /// Builder for `Get-Content` (parameter set `Path`); run it with [`GetContent::invoke`] or [`GetContent::stream`].
 #[must_use = "a command runs only when invoked"]
 #[derive(Debug, Clone)]
-pub struct GetContent {
+pub struct GetContent<S = __rt::Ready> {
     call: __rt::Call,
+    state: ::core::marker::PhantomData<S>,
 }
 #[allow(clippy::should_implement_trait)]
-impl GetContent {
+impl<S> GetContent<S> {
     /// `-Stream` (`System.String`), a dynamic parameter
     ///
     /// Gets the alternate data stream (FileSystem provider).
@@ -360,6 +445,9 @@ impl GetContent {
         call.param("Delimiter", __rt::to_value::<String>(value.into()));
         self
     }
+}
+#[allow(clippy::should_implement_trait)]
+impl GetContent {
     /// Pipeline input: each item is bound to the parameter that takes pipeline
     /// input (by value, or by property name).
     pub fn input(mut self, items: impl IntoIterator<Item = impl __rt::ToValue>) -> Self {
@@ -381,26 +469,44 @@ impl GetContent {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<GetContentOutput>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<GetContentOutput>::start(self.call).pipe(next)
+    }
 }
-impl __rt::CommonParameters for GetContent {
+impl<S> __rt::CommonParameters for GetContent<S> {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
+    }
+}
+impl __rt::Stage for GetContent<__rt::Piped> {
+    type Output = GetContentOutput;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
     }
 }
 /// Builder for `Get-Content` (parameter set `LiteralPath`); run it with [`GetContentByLiteralPath::invoke`] or [`GetContentByLiteralPath::stream`].
 #[must_use = "a command runs only when invoked"]
 #[derive(Debug, Clone)]
-pub struct GetContentByLiteralPath {
+pub struct GetContentByLiteralPath<S = __rt::Ready> {
     call: __rt::Call,
+    state: ::core::marker::PhantomData<S>,
 }
 #[allow(clippy::should_implement_trait)]
-impl GetContentByLiteralPath {
+impl<S> GetContentByLiteralPath<S> {
     /// `-Stream` (`System.String`), a dynamic parameter
     pub fn stream_param(mut self, value: impl Into<String>) -> Self {
         let call = &mut self.call;
         call.param("Stream", __rt::to_value::<String>(value.into()));
         self
     }
+}
+#[allow(clippy::should_implement_trait)]
+impl GetContentByLiteralPath {
     /// Pipeline input: each item is bound to the parameter that takes pipeline
     /// input (by value, or by property name).
     pub fn input(mut self, items: impl IntoIterator<Item = impl __rt::ToValue>) -> Self {
@@ -422,10 +528,24 @@ impl GetContentByLiteralPath {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<GetContentOutput>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<GetContentOutput>::start(self.call).pipe(next)
+    }
 }
-impl __rt::CommonParameters for GetContentByLiteralPath {
+impl<S> __rt::CommonParameters for GetContentByLiteralPath<S> {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
+    }
+}
+impl __rt::Stage for GetContentByLiteralPath<__rt::Piped> {
+    type Output = GetContentOutput;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
     }
 }
 /// Builder for `Get-Help` (parameter set `AllUsersView`); run it with [`GetHelp::invoke`] or [`GetHelp::stream`].
@@ -455,6 +575,14 @@ impl GetHelp {
     /// The call this builder made (the command with its parameters and input).
     pub fn into_call(self) -> __rt::Call {
         self.call
+    }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<__rt::Value>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<__rt::Value>::start(self.call).pipe(next)
     }
 }
 impl __rt::CommonParameters for GetHelp {
@@ -490,6 +618,14 @@ impl GetHelpByExamples {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<__rt::Value>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<__rt::Value>::start(self.call).pipe(next)
+    }
 }
 impl __rt::CommonParameters for GetHelpByExamples {
     fn call_mut(&mut self) -> &mut __rt::Call {
@@ -523,6 +659,14 @@ impl GetHelpByExamples2 {
     /// The call this builder made (the command with its parameters and input).
     pub fn into_call(self) -> __rt::Call {
         self.call
+    }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<__rt::Value>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<__rt::Value>::start(self.call).pipe(next)
     }
 }
 impl __rt::CommonParameters for GetHelpByExamples2 {
@@ -603,12 +747,27 @@ impl GetService {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<ServiceController>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<ServiceController>::start(self.call).pipe(next)
+    }
 }
 impl __rt::CommonParameters for GetService {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
     }
 }
+impl __rt::Stage for GetService {
+    type Output = ServiceController;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
+    }
+}
+impl __rt::Accepts<ServiceController> for GetService {}
 /// Builder for `Get-Service` (parameter set `DisplayName`); run it with [`GetServiceByDisplayName::invoke`] or [`GetServiceByDisplayName::stream`].
 #[must_use = "a command runs only when invoked"]
 #[derive(Debug, Clone)]
@@ -674,10 +833,24 @@ impl GetServiceByDisplayName {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<ServiceController>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<ServiceController>::start(self.call).pipe(next)
+    }
 }
 impl __rt::CommonParameters for GetServiceByDisplayName {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
+    }
+}
+impl __rt::Stage for GetServiceByDisplayName {
+    type Output = ServiceController;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
     }
 }
 /// Builder for `Get-Service` (parameter set `InputObject`); run it with [`GetServiceByInputObject::invoke`] or [`GetServiceByInputObject::stream`].
@@ -759,12 +932,27 @@ impl GetServiceByInputObject {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<ServiceController>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<ServiceController>::start(self.call).pipe(next)
+    }
 }
 impl __rt::CommonParameters for GetServiceByInputObject {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
     }
 }
+impl __rt::Stage for GetServiceByInputObject {
+    type Output = ServiceController;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
+    }
+}
+impl __rt::Accepts<ServiceController> for GetServiceByInputObject {}
 /// Builder for `New-Thing` (parameter set `__AllParameterSets`); run it with [`NewThing::invoke`] or [`NewThing::stream`].
 #[must_use = "a command runs only when invoked"]
 #[derive(Debug, Clone)]
@@ -926,20 +1114,36 @@ impl NewThing {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<__rt::Value>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<__rt::Value>::start(self.call).pipe(next)
+    }
 }
 impl __rt::CommonParameters for NewThing {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
     }
 }
+impl __rt::Stage for NewThing {
+    type Output = __rt::Value;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
+    }
+}
+impl<T> __rt::Accepts<T> for NewThing {}
 /// Builder for `Set-Service` (parameter set `Name`); run it with [`SetService::invoke`] or [`SetService::stream`].
 #[must_use = "a command runs only when invoked"]
 #[derive(Debug, Clone)]
-pub struct SetService {
+pub struct SetService<S = __rt::Ready> {
     call: __rt::Call,
+    state: ::core::marker::PhantomData<S>,
 }
 #[allow(clippy::should_implement_trait)]
-impl SetService {
+impl<S> SetService<S> {
     /// `-StartupType` (`System.ServiceProcess.ServiceStartMode`)
     ///
     /// aliases: StartMode, SM, ST
@@ -968,6 +1172,9 @@ impl SetService {
         call.credential("Credential", value);
         self
     }
+}
+#[allow(clippy::should_implement_trait)]
+impl SetService {
     /// Pipeline input: each item is bound to the parameter that takes pipeline
     /// input (by value, or by property name).
     pub fn input(mut self, items: impl IntoIterator<Item = impl __rt::ToValue>) -> Self {
@@ -989,20 +1196,36 @@ impl SetService {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<ServiceController>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<ServiceController>::start(self.call).pipe(next)
+    }
 }
-impl __rt::CommonParameters for SetService {
+impl<S> __rt::CommonParameters for SetService<S> {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
     }
 }
+impl __rt::Stage for SetService<__rt::Piped> {
+    type Output = ServiceController;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
+    }
+}
+impl __rt::Accepts<ServiceController> for SetService<__rt::Piped> {}
 /// Builder for `Stop-Service` (parameter set `InputObject`); run it with [`StopService::invoke`] or [`StopService::stream`].
 #[must_use = "a command runs only when invoked"]
 #[derive(Debug, Clone)]
-pub struct StopService {
+pub struct StopService<S = __rt::Ready> {
     call: __rt::Call,
+    state: ::core::marker::PhantomData<S>,
 }
 #[allow(clippy::should_implement_trait)]
-impl StopService {
+impl<S> StopService<S> {
     /// `-Force` (`System.Management.Automation.SwitchParameter`)
     pub fn force(mut self) -> Self {
         self.call.switch("Force");
@@ -1027,6 +1250,9 @@ impl StopService {
         self.call.switch("Confirm");
         self
     }
+}
+#[allow(clippy::should_implement_trait)]
+impl StopService {
     /// Runs the command and collects its output.
     pub async fn invoke(
         self,
@@ -1041,20 +1267,36 @@ impl StopService {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<ServiceController>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<ServiceController>::start(self.call).pipe(next)
+    }
 }
-impl __rt::CommonParameters for StopService {
+impl<S> __rt::CommonParameters for StopService<S> {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
     }
 }
+impl __rt::Stage for StopService<__rt::Piped> {
+    type Output = ServiceController;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
+    }
+}
+impl __rt::Accepts<ServiceController> for StopService<__rt::Piped> {}
 /// Builder for `Stop-Service` (parameter set `Default`); run it with [`StopServiceByDefault::invoke`] or [`StopServiceByDefault::stream`].
 #[must_use = "a command runs only when invoked"]
 #[derive(Debug, Clone)]
-pub struct StopServiceByDefault {
+pub struct StopServiceByDefault<S = __rt::Ready> {
     call: __rt::Call,
+    state: ::core::marker::PhantomData<S>,
 }
 #[allow(clippy::should_implement_trait)]
-impl StopServiceByDefault {
+impl<S> StopServiceByDefault<S> {
     /// `-Force` (`System.Management.Automation.SwitchParameter`)
     pub fn force(mut self) -> Self {
         self.call.switch("Force");
@@ -1065,6 +1307,9 @@ impl StopServiceByDefault {
         self.call.switch("PassThru");
         self
     }
+}
+#[allow(clippy::should_implement_trait)]
+impl StopServiceByDefault {
     /// Runs the command and collects its output.
     pub async fn invoke(
         self,
@@ -1079,12 +1324,27 @@ impl StopServiceByDefault {
     pub fn into_call(self) -> __rt::Call {
         self.call
     }
+    /// `this | next` as ONE remote pipeline (one CREATE_PIPELINE); compiles only
+    /// when `next` has a pipeline-input parameter that can bind this output.
+    pub fn pipe<D: __rt::Stage + __rt::Accepts<ServiceController>>(
+        self,
+        next: D,
+    ) -> __rt::Pipeline<D::Output> {
+        __rt::Pipeline::<ServiceController>::start(self.call).pipe(next)
+    }
 }
-impl __rt::CommonParameters for StopServiceByDefault {
+impl<S> __rt::CommonParameters for StopServiceByDefault<S> {
     fn call_mut(&mut self) -> &mut __rt::Call {
         &mut self.call
     }
 }
+impl __rt::Stage for StopServiceByDefault<__rt::Piped> {
+    type Output = ServiceController;
+    fn into_stage_call(self) -> __rt::Call {
+        self.call
+    }
+}
+impl __rt::Accepts<ServiceController> for StopServiceByDefault<__rt::Piped> {}
 /// `Microsoft.PowerShell.Commands.FileSystemCmdletProviderEncoding`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
