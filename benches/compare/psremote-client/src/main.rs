@@ -64,17 +64,26 @@ fn peer_stats(url: &str) -> Res<(f64, f64)> {
         .next()
         .ok_or("bad url")?;
     let mut s = TcpStream::connect(hostport)?;
-    write!(s, "GET /psremote-peer/stats HTTP/1.0\r\nHost: {hostport}\r\n\r\n")?;
+    write!(
+        s,
+        "GET /psremote-peer/stats HTTP/1.0\r\nHost: {hostport}\r\n\r\n"
+    )?;
     let mut body = String::new();
     s.read_to_string(&mut body)?;
     let json = body.split_once("\r\n\r\n").ok_or("no body")?.1;
-    Ok((json_number(json, "requests")?, json_number(json, "cpu_seconds")?))
+    Ok((
+        json_number(json, "requests")?,
+        json_number(json, "cpu_seconds")?,
+    ))
 }
 
 /// A top-level number field of a flat JSON object (enough for the stats document).
 fn json_number(json: &str, key: &str) -> Res<f64> {
     let pat = format!("\"{key}\":");
-    let at = json.find(&pat).ok_or_else(|| format!("no {key} in stats"))? + pat.len();
+    let at = json
+        .find(&pat)
+        .ok_or_else(|| format!("no {key} in stats"))?
+        + pat.len();
     let rest = json[at..].trim_start();
     let end = rest
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == 'E' || c == '-'))
@@ -99,7 +108,11 @@ fn info(url: &str, auth: &str) -> Res<ConnectionInfo> {
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
-    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
 }
 
 async fn warm(args: &HashMap<String, String>) -> Res<String> {
@@ -161,8 +174,12 @@ async fn large(args: &HashMap<String, String>) -> Res<String> {
     let url = arg(args, "url")?;
     let s = Session::connect(info(url, "basic")?).await?;
     let cmd = match (args.get("count"), args.get("megabytes")) {
-        (Some(n), _) => Command::new("Get-PSRemoteLargeOutput").param("Count", Value::I32(n.parse()?)),
-        (None, Some(m)) => Command::new("Get-PSRemoteLargeOutput").param("Megabytes", Value::I32(m.parse()?)),
+        (Some(n), _) => {
+            Command::new("Get-PSRemoteLargeOutput").param("Count", Value::I32(n.parse()?))
+        }
+        (None, Some(m)) => {
+            Command::new("Get-PSRemoteLargeOutput").param("Megabytes", Value::I32(m.parse()?))
+        }
         _ => return Err("large needs --count or --megabytes".into()),
     };
     let (r0, e0) = peer_stats(url)?;
@@ -215,14 +232,24 @@ async fn fanout(args: &HashMap<String, String>) -> Res<String> {
         throttle,
         ..FanOutOptions::default()
     };
-    let mut events = Box::pin(psremote_runtime::invoke_many(targets, Command::new("Get-Date"), options));
+    let mut events = Box::pin(psremote_runtime::invoke_many(
+        targets,
+        Command::new("Get-Date"),
+        options,
+    ));
     let (mut ok, mut outputs, mut failed) = (0usize, 0usize, Vec::new());
     while let Some(e) = events.next().await {
         match e {
-            FanOutEvent::Item { item: StreamItem::Output(_), .. } => outputs += 1,
+            FanOutEvent::Item {
+                item: StreamItem::Output(_),
+                ..
+            } => outputs += 1,
             FanOutEvent::Item { .. } => {}
             FanOutEvent::Completed { .. } => ok += 1,
-            FanOutEvent::Failed { computer_name, error } => failed.push(format!("{computer_name}: {error}")),
+            FanOutEvent::Failed {
+                computer_name,
+                error,
+            } => failed.push(format!("{computer_name}: {error}")),
         }
     }
     let secs = t.elapsed().as_secs_f64();
@@ -241,9 +268,14 @@ async fn fanout(args: &HashMap<String, String>) -> Res<String> {
 
 fn enum_obj(type_name: &str, member: &str, v: i32) -> Value {
     Value::object(
-        PsObject::with_type_names([type_name, "System.Enum", "System.ValueType", "System.Object"])
-            .with_to_string(member)
-            .with_content(ObjContent::Value(Value::I32(v))),
+        PsObject::with_type_names([
+            type_name,
+            "System.Enum",
+            "System.ValueType",
+            "System.Object",
+        ])
+        .with_to_string(member)
+        .with_content(ObjContent::Value(Value::I32(v))),
     )
 }
 
@@ -251,11 +283,16 @@ fn enum_obj(type_name: &str, member: &str, v: i32) -> Value {
 /// enums as nested objects, service lists, an extended PSComputerName).
 fn service(i: usize) -> Value {
     let name = format!("Svc{i:06}");
-    let deps: Vec<Value> = (0..(i % 3)).map(|d| Value::String(format!("RpcSs{d}"))).collect();
+    let deps: Vec<Value> = (0..(i % 3))
+        .map(|d| Value::String(format!("RpcSs{d}")))
+        .collect();
     let list = |items: Vec<Value>| {
         Value::object(
-            PsObject::with_type_names(["Deserialized.System.ServiceProcess.ServiceController[]", "System.Object"])
-                .with_content(ObjContent::List(ListKind::List, items)),
+            PsObject::with_type_names([
+                "Deserialized.System.ServiceProcess.ServiceController[]",
+                "System.Object",
+            ])
+            .with_content(ObjContent::List(ListKind::List, items)),
         )
     };
     let running = i % 4 != 0;
@@ -271,7 +308,10 @@ fn service(i: usize) -> Value {
     .with_adapted("CanPauseAndContinue", false)
     .with_adapted("CanShutdown", i % 5 == 0)
     .with_adapted("CanStop", running)
-    .with_adapted("DisplayName", format!("Windows Service Number {i} & Co <x>"))
+    .with_adapted(
+        "DisplayName",
+        format!("Windows Service Number {i} & Co <x>"),
+    )
     .with_adapted("DependentServices", list(Vec::new()))
     .with_adapted("MachineName", ".")
     .with_adapted("ServiceName", name)
@@ -280,13 +320,27 @@ fn service(i: usize) -> Value {
     .with_adapted(
         "Status",
         if running {
-            enum_obj("System.ServiceProcess.ServiceControllerStatus", "Running", 4)
+            enum_obj(
+                "System.ServiceProcess.ServiceControllerStatus",
+                "Running",
+                4,
+            )
         } else {
-            enum_obj("System.ServiceProcess.ServiceControllerStatus", "Stopped", 1)
+            enum_obj(
+                "System.ServiceProcess.ServiceControllerStatus",
+                "Stopped",
+                1,
+            )
         },
     )
-    .with_adapted("ServiceType", enum_obj("System.ServiceProcess.ServiceType", "Win32OwnProcess", 16))
-    .with_adapted("StartType", enum_obj("System.ServiceProcess.ServiceStartMode", "Automatic", 2))
+    .with_adapted(
+        "ServiceType",
+        enum_obj("System.ServiceProcess.ServiceType", "Win32OwnProcess", 16),
+    )
+    .with_adapted(
+        "StartType",
+        enum_obj("System.ServiceProcess.ServiceStartMode", "Automatic", 2),
+    )
     .with_adapted("Site", Value::Null)
     .with_adapted("Container", Value::Null);
     o.extended.push(Property {
@@ -325,7 +379,10 @@ fn process(i: usize) -> Value {
         )
         .with_adapted("Path", format!("C:\\Windows\\System32\\{name}.exe"))
         .with_adapted("Responding", true)
-        .with_adapted("PriorityClass", enum_obj("System.Diagnostics.ProcessPriorityClass", "Normal", 32))
+        .with_adapted(
+            "PriorityClass",
+            enum_obj("System.Diagnostics.ProcessPriorityClass", "Normal", 32),
+        )
         .with_extended("PSComputerName", "WIN-NNMU24VVKJ0"),
     )
 }
@@ -334,10 +391,15 @@ fn process(i: usize) -> Value {
 /// document, so type names are shared through `<TNRef>`).
 fn gen_corpus(args: &HashMap<String, String>) -> Res<String> {
     let objects: usize = args.get("objects").map_or(Ok(100_000), |s| s.parse())?;
-    let values: Vec<Value> = (0..objects).map(|i| if i % 2 == 0 { service(i) } else { process(i) }).collect();
+    let values: Vec<Value> = (0..objects)
+        .map(|i| if i % 2 == 0 { service(i) } else { process(i) })
+        .collect();
     let xml = psremote_clixml::to_objs_document(&values);
     std::fs::write(arg(args, "out")?, &xml)?;
-    Ok(format!("{{\"objects\":{objects},\"mb\":{:.1}}}", xml.len() as f64 / 1e6))
+    Ok(format!(
+        "{{\"objects\":{objects},\"mb\":{:.1}}}",
+        xml.len() as f64 / 1e6
+    ))
 }
 
 fn tokenize(xml: &str) -> Res<usize> {

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use psrp_rs::{
-    AuthMethod, Command, EncryptionMode, Pipeline, PsValue, RunspacePool, WinrmClient,
-    WinrmConfig, WinrmCredentials, WinrmPsrpTransport,
+    AuthMethod, Command, EncryptionMode, Pipeline, PsValue, RunspacePool, WinrmClient, WinrmConfig,
+    WinrmCredentials, WinrmPsrpTransport,
 };
 
 const USER: &str = "psremote";
@@ -53,7 +53,11 @@ fn peak_rss_kb() -> Option<i64> {
 
 /// "http://127.0.0.1:PORT/wsman" → ("127.0.0.1", PORT).
 fn host_port(url: &str) -> Res<(String, u16)> {
-    let hp = url.trim_start_matches("http://").split('/').next().ok_or("bad url")?;
+    let hp = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .ok_or("bad url")?;
     let (h, p) = hp.rsplit_once(':').ok_or("url without port")?;
     Ok((h.to_string(), p.parse()?))
 }
@@ -62,16 +66,25 @@ fn host_port(url: &str) -> Res<(String, u16)> {
 fn peer_stats(url: &str) -> Res<(f64, f64)> {
     let (h, p) = host_port(url)?;
     let mut s = TcpStream::connect((h.as_str(), p))?;
-    write!(s, "GET /psremote-peer/stats HTTP/1.0\r\nHost: {h}:{p}\r\n\r\n")?;
+    write!(
+        s,
+        "GET /psremote-peer/stats HTTP/1.0\r\nHost: {h}:{p}\r\n\r\n"
+    )?;
     let mut body = String::new();
     s.read_to_string(&mut body)?;
     let json = body.split_once("\r\n\r\n").ok_or("no body")?.1;
-    Ok((json_number(json, "requests")?, json_number(json, "cpu_seconds")?))
+    Ok((
+        json_number(json, "requests")?,
+        json_number(json, "cpu_seconds")?,
+    ))
 }
 
 fn json_number(json: &str, key: &str) -> Res<f64> {
     let pat = format!("\"{key}\":");
-    let at = json.find(&pat).ok_or_else(|| format!("no {key} in stats"))? + pat.len();
+    let at = json
+        .find(&pat)
+        .ok_or_else(|| format!("no {key} in stats"))?
+        + pat.len();
     let rest = json[at..].trim_start();
     let end = rest
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == 'E' || c == '-'))
@@ -96,22 +109,35 @@ fn client(url: &str, auth: &str) -> Res<(WinrmClient, String)> {
         operation_timeout_secs: 60,
         ..WinrmConfig::http()
     };
-    Ok((WinrmClient::new(config, WinrmCredentials::new(USER, PASSWORD, ""))?, host))
+    Ok((
+        WinrmClient::new(config, WinrmCredentials::new(USER, PASSWORD, ""))?,
+        host,
+    ))
 }
 
-async fn open_pool<'c>(c: &'c WinrmClient, host: &str) -> Res<RunspacePool<WinrmPsrpTransport<'c>>> {
+async fn open_pool<'c>(
+    c: &'c WinrmClient,
+    host: &str,
+) -> Res<RunspacePool<WinrmPsrpTransport<'c>>> {
     let (rpid, creation) = RunspacePool::<WinrmPsrpTransport>::build_creation_fragments(1, 1)?;
     let transport = WinrmPsrpTransport::open(c, host, &creation).await?;
     Ok(RunspacePool::open_from_transport(transport, rpid, 1, 1).await?)
 }
 
 async fn get_date(pool: &mut RunspacePool<WinrmPsrpTransport<'_>>) -> Res<Vec<PsValue>> {
-    Ok(Pipeline::empty().add_command(Command::new("Get-Date")).run(pool).await?)
+    Ok(Pipeline::empty()
+        .add_command(Command::new("Get-Date"))
+        .run(pool)
+        .await?)
 }
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
-    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
 }
 
 async fn warm(args: &HashMap<String, String>) -> Res<String> {
@@ -178,8 +204,10 @@ async fn large(args: &HashMap<String, String>) -> Res<String> {
     let (c, host) = client(url, "basic")?;
     let mut pool = open_pool(&c, &host).await?;
     let cmd = match (args.get("count"), args.get("megabytes")) {
-        (Some(n), _) => Command::new("Get-PSRemoteLargeOutput").with_parameter("Count", PsValue::I32(n.parse()?)),
-        (None, Some(m)) => Command::new("Get-PSRemoteLargeOutput").with_parameter("Megabytes", PsValue::I32(m.parse()?)),
+        (Some(n), _) => Command::new("Get-PSRemoteLargeOutput")
+            .with_parameter("Count", PsValue::I32(n.parse()?)),
+        (None, Some(m)) => Command::new("Get-PSRemoteLargeOutput")
+            .with_parameter("Megabytes", PsValue::I32(m.parse()?)),
         _ => return Err("large needs --count or --megabytes".into()),
     };
     let (r0, e0) = peer_stats(url)?;
@@ -266,7 +294,10 @@ fn decode(args: &HashMap<String, String>) -> Res<String> {
         best = best.min(t.elapsed().as_secs_f64());
         objects = v.len();
     }
-    Ok(format!("{{\"mb\":{mb:.1},\"objects\":{objects},\"psrp_rs_mb_s\":{:.1}}}", mb / best))
+    Ok(format!(
+        "{{\"mb\":{mb:.1},\"objects\":{objects},\"psrp_rs_mb_s\":{:.1}}}",
+        mb / best
+    ))
 }
 
 /// Opens and closes one pool; reports what the close did and that the endpoint still answers
@@ -294,7 +325,9 @@ async fn close_check(args: &HashMap<String, String>) -> Res<String> {
 }
 
 fn arg<'a>(args: &'a HashMap<String, String>, name: &str) -> Res<&'a str> {
-    args.get(name).map(String::as_str).ok_or_else(|| format!("missing --{name}").into())
+    args.get(name)
+        .map(String::as_str)
+        .ok_or_else(|| format!("missing --{name}").into())
 }
 
 fn main() {
@@ -307,7 +340,10 @@ fn main() {
         .chunks(2)
         .filter_map(|kv| Some((kv[0].strip_prefix("--")?.to_string(), kv.get(1)?.clone())))
         .collect();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("tokio: {e}");
