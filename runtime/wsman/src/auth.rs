@@ -108,7 +108,12 @@ impl Auth {
         use base64::Engine as _;
         match self {
             Auth::Basic(c) => {
-                let raw = format!("{}:{}", c.username, c.password.expose_secret());
+                // Zeroized on drop: this is the plaintext password (found by tests/security.rs).
+                let raw = zeroize::Zeroizing::new(format!(
+                    "{}:{}",
+                    c.username,
+                    c.password.expose_secret()
+                ));
                 Some(format!(
                     "Basic {}",
                     base64::engine::general_purpose::STANDARD.encode(raw.as_bytes())
