@@ -8,6 +8,7 @@
 //! - [`fidelity`]: how much of a catalog the generated API types;
 //! - [`Builder`]: the build.rs front end.
 
+pub mod attribute;
 pub mod builder;
 pub mod docs;
 pub mod drift;
