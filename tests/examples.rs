@@ -84,3 +84,44 @@ fn macro_use_runs_stubs_and_a_remote_pipeline() {
     let name = |l: &str| l.split_whitespace().nth(1).map(str::to_owned);
     assert_eq!(name(stopped), name(started));
 }
+
+#[test]
+fn fanout_stubs_calls_every_endpoint() {
+    let (Some(a), Some(b)) = (peer(), peer()) else {
+        return;
+    };
+    let path = example("fanout_stubs");
+    let out = Command::new(&path)
+        .env(
+            "PSREMOTE_URLS",
+            format!("{},{}", a.http_url(), b.http_url()),
+        )
+        .env("PSREMOTE_USER", USER)
+        .env("PSREMOTE_PASSWORD", PASSWORD)
+        .env("PSREMOTE_ALLOW_UNENCRYPTED", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{} does not run: {e}", path.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for p in [&a, &b] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{}:", p.http_url())))
+            .unwrap_or_else(|| panic!("no result for {}: {stdout}", p.http_url()));
+        let count = |key: &str| {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix(key))
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        assert!(count("services=") > 0, "{line}");
+        assert!(
+            count("running=") > 0 && count("running=") <= count("services="),
+            "{line}"
+        );
+    }
+}
