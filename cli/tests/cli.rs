@@ -886,41 +886,88 @@ fn enter_in_a_terminal() {
         }
         false
     };
+    // The REPL waits at an empty prompt: the last line on screen is the bare prompt.
+    let wait_for_prompt = |secs: u64| -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while std::time::Instant::now() < deadline {
+            let shown = screen();
+            if shown
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::trim_end)
+                == Some("[127.0.0.1]: PS>")
+            {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    };
     let keys = |k: &[&str]| {
         let mut a = vec!["send-keys", "-t", name.as_str()];
         a.extend_from_slice(k);
         tmux(&a);
+    };
+    // Prompts printed so far, scrollback included.
+    let prompts = || {
+        text(&tmux(&["capture-pane", "-t", &name, "-p", "-S", "-"]).stdout)
+            .lines()
+            .filter(|l| l.starts_with("[127.0.0.1]: PS>"))
+            .count()
+    };
+    // Sends keys that end a line and waits until the REPL shows its next empty prompt, as a
+    // person would before typing on (keys typed while a pipeline runs are not line input).
+    let line_then_prompt = |k: &[&str]| -> bool {
+        let before = prompts();
+        keys(k);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if prompts() > before && wait_for_prompt(1) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
     };
     let ok = (|| {
         // capture-pane trims trailing blanks.
         if !wait_for("[127.0.0.1]: PS>", 30) {
             return Err("no prompt");
         }
-        keys(&["$h = get-hotfix", "Enter"]);
-        keys(&[
+        if !line_then_prompt(&["$h = get-hotfix", "Enter"]) {
+            return Err("no prompt after the first line");
+        }
+        if !line_then_prompt(&[
             "$h | where {$_.installedby -ne \"NT AUTHORITY\\SYSTEM\"}",
             "Enter",
-        ]);
-        if !wait_for("KB5028951", 20) {
+        ]) || !wait_for("KB5028951", 20)
+        {
             return Err("no filtered hotfixes");
         }
         // Ctrl-C at the prompt drops the typed line.
         keys(&["Get-Date # never run", "C-c"]);
         std::thread::sleep(std::time::Duration::from_millis(300));
+        if !wait_for_prompt(30) {
+            return Err("no prompt after Ctrl-C");
+        }
         keys(&["Start-Sleep -Seconds 60", "Enter"]);
         std::thread::sleep(std::time::Duration::from_millis(1500));
         let started = std::time::Instant::now();
-        keys(&["C-c"]);
-        keys(&["\"still $(1+1) alive\"", "Enter"]);
-        if !wait_for("still 2 alive", 20) {
+        if !line_then_prompt(&["C-c"]) {
+            return Err("Ctrl-C did not return to the prompt");
+        }
+        if !line_then_prompt(&["\"still $(1+1) alive\"", "Enter"]) || !wait_for("still 2 alive", 20)
+        {
             return Err("the session did not survive Ctrl-C");
         }
         if started.elapsed() > std::time::Duration::from_secs(20) {
             return Err("Ctrl-C did not stop the pipeline");
         }
         // History: Up recalls the last line.
-        keys(&["Up", "Enter"]);
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        if !line_then_prompt(&["Up", "Enter"]) {
+            return Err("no prompt after the recalled line");
+        }
         keys(&["exit", "Enter"]);
         if !wait_for("EXITED=0", 20) {
             return Err("exit did not end the session with 0");
