@@ -161,8 +161,8 @@ async fn basic_over_http_is_refused_unless_allowed() {
             .credentials(USER, SECRET),
     )
     .await
-    .err()
-    .expect("Basic over HTTP must be refused by default");
+    .map(drop)
+    .expect_err("Basic over HTTP must be refused by default");
     assert!(matches!(e, Error::Config(_)), "{e:?}");
     // Refused before anything (credentials!) went on the wire.
     assert_eq!(requests(&peer), before, "the refused client sent requests");
@@ -188,8 +188,8 @@ async fn basic_over_http_is_refused_unless_allowed() {
             .allow_unencrypted(true),
     )
     .await
-    .err()
-    .expect("the service refuses unencrypted Basic");
+    .map(drop)
+    .expect_err("the service refuses unencrypted Basic");
     assert!(
         matches!(
             e,
@@ -269,7 +269,10 @@ async fn ntlm_over_http_is_sealed_on_the_wire() {
     let wire = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let text = String::from_utf8_lossy(&wire);
     // Both directions carried the marker (request argument, response output), sealed.
-    assert!(text.contains("multipart/encrypted"), "no sealed bodies seen");
+    assert!(
+        text.contains("multipart/encrypted"),
+        "no sealed bodies seen"
+    );
     assert!(
         text.contains("application/HTTP-SPNEGO-session-encrypted"),
         "{}",
@@ -309,8 +312,8 @@ async fn certificate_verification_is_on_by_default() {
             .credentials(USER, SECRET),
     )
     .await
-    .err()
-    .expect("self-signed CA is not trusted by default");
+    .map(drop)
+    .expect_err("self-signed CA is not trusted by default");
     assert!(
         matches!(
             e,
@@ -360,22 +363,27 @@ async fn password_never_in_logs_debug_errors_or_panics() {
                 .credentials(format!("{USER}x"), SECRET),
         )
         .await
-        .err()
-        .expect("unknown user");
+        .map(drop)
+        .expect_err("unknown user");
         assert_no_secret("auth error", &format!("{e} {e:?}"));
     }
     // A panic whose message formats the error (what `expect` on a Result does).
-    let e = Session::connect(base.clone().auth(AuthMethod::Basic).credentials("nobody", SECRET))
-        .await
-        .err()
-        .expect("refused");
+    let e = Session::connect(
+        base.clone()
+            .auth(AuthMethod::Basic)
+            .credentials("nobody", SECRET),
+    )
+    .await
+    .map(drop)
+    .expect_err("refused");
     let panic_text = Arc::new(Mutex::new(String::new()));
     let sink = panic_text.clone();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         *sink.lock().unwrap_or_else(|p| p.into_inner()) = info.to_string();
     }));
-    let r = std::panic::catch_unwind(|| -> () { Err::<(), _>(e).expect("connect") });
+    let failed: Result<(), Error> = std::hint::black_box(Err(e));
+    let r = std::panic::catch_unwind(move || failed.expect("connect"));
     std::panic::set_hook(previous);
     assert!(r.is_err());
     let text = panic_text.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -418,7 +426,9 @@ async fn password_never_in_metadata_caches_or_generated_code() {
         .and_then(|p| Some(p.parent()?.parent()?.join("psremote")))
         .filter(|p| p.is_file())
     else {
-        eprintln!("SKIPPED the CLI half: no psremote binary beside this test (cargo build -p psremote-cli)");
+        eprintln!(
+            "SKIPPED the CLI half: no psremote binary beside this test (cargo build -p psremote-cli)"
+        );
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -490,6 +500,9 @@ async fn freed_memory_never_holds_the_password() {
         let blocks: Vec<Vec<u8>> = (16..=16 * 1024)
             .step_by(16)
             .map(|n| {
+                // malloc + memset on purpose: `vec![0; n]` may take fresh zeroed pages
+                // (calloc) instead of reusing the freed blocks this loop must overwrite.
+                #[allow(clippy::slow_vector_initialization)]
                 let mut v = Vec::with_capacity(n);
                 v.resize(n, 0u8);
                 v
@@ -556,7 +569,11 @@ fn clixml_limits_stop_ref_bombs_and_deep_nesting() {
             _ => None,
         });
         let first = first.expect("an object");
-        assert!(items.iter().all(|v| matches!(v, Value::Object(o) if Arc::ptr_eq(o, &first))));
+        assert!(
+            items
+                .iter()
+                .all(|v| matches!(v, Value::Object(o) if Arc::ptr_eq(o, &first)))
+        );
     } else {
         panic!("not a list");
     }
