@@ -295,7 +295,7 @@ fn service(i: usize) -> Value {
             .with_content(ObjContent::List(ListKind::List, items)),
         )
     };
-    let running = i % 4 != 0;
+    let running = !i.is_multiple_of(4);
     let mut o = PsObject::with_type_names([
         "Deserialized.System.ServiceProcess.ServiceController",
         "Deserialized.System.ComponentModel.Component",
@@ -306,7 +306,7 @@ fn service(i: usize) -> Value {
     .with_adapted("Name", name.clone())
     .with_adapted("RequiredServices", list(deps.clone()))
     .with_adapted("CanPauseAndContinue", false)
-    .with_adapted("CanShutdown", i % 5 == 0)
+    .with_adapted("CanShutdown", i.is_multiple_of(5))
     .with_adapted("CanStop", running)
     .with_adapted(
         "DisplayName",
