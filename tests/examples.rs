@@ -125,3 +125,38 @@ fn fanout_stubs_calls_every_endpoint() {
         );
     }
 }
+
+/// `examples/build-rs`, a workspace member (`cargo test --workspace --all-targets` builds it):
+/// stubs from build.rs, a Get-Service | Restart-Service pipeline.
+#[test]
+fn build_rs_example_runs_generated_stubs() {
+    let Some(peer) = peer() else { return };
+    let path = example("../psremote-example-build-rs");
+    let out = Command::new(&path)
+        .env("PSREMOTE_URL", peer.http_url())
+        .env("PSREMOTE_USER", USER)
+        .env("PSREMOTE_PASSWORD", PASSWORD)
+        .env("PSREMOTE_ALLOW_UNENCRYPTED", "1")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} does not run ({e}): build it with `cargo build -p psremote-example-build-rs`",
+                path.display()
+            )
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("restarted W"))
+        .collect();
+    assert!(!lines.is_empty(), "{stdout}");
+    assert!(
+        lines.iter().all(|l| l.ends_with("status=Running")),
+        "{stdout}"
+    );
+}
