@@ -162,6 +162,9 @@ impl WsmanTransport {
         let client = self.client.clone();
         let state = self.state.clone();
         let h = tokio::spawn(receive_loop(client, shell, pipeline, inbound, state));
+        // A finished task's handle keeps its allocation alive: drop those of ended pipelines,
+        // or a long-lived session grows by one task per call (scripts/soak.sh found it).
+        st.loops.retain(|_, h| !h.is_finished());
         st.loops.insert(pipeline, h);
     }
 
