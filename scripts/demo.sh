@@ -35,3 +35,15 @@ echo "==> psremote invoke -C 127.0.0.1:$a,127.0.0.1:$b 'get-UICulture'   (NTLM, 
 "$psremote" invoke -C "127.0.0.1:$a,127.0.0.1:$b" 'get-UICulture'
 echo "==> psremote invoke -C 127.0.0.1:$a -c '\$h = Get-HotFix; \$h | where {\$_.InstalledBy -ne \"NT AUTHORITY\\SYSTEM\"}'" >&2
 "$psremote" invoke -C "127.0.0.1:$a" -c '$h = Get-HotFix; $h | where {$_.InstalledBy -ne "NT AUTHORITY\SYSTEM"}'
+
+# Implicit remoting end to end: discover the endpoint's commands, generate typed stubs (as a
+# crate, as `psremote export` does; the examples use the macro and build.rs on the same
+# generator), build, and call them: typed ServiceController fields, one remote pipeline.
+echo "==> psremote metadata 127.0.0.1:$a --name '*-Service' --out \$state/peer.json" >&2
+"$psremote" metadata "127.0.0.1:$a" --name '*-Service' --out "$state/peer.json"
+echo "==> psremote export --from-metadata \$state/peer.json --out \$state/peer-remote" >&2
+"$psremote" export --from-metadata "$state/peer.json" --out "$state/peer-remote" --runtime-path runtime
+grep -c 'pub fn ' "$state/peer-remote/src/lib.rs" | sed 's/^/    generated methods: /' >&2
+echo "==> cargo run --example macro_use   (#[remote_commands] stubs: Get-Service | Stop-Service, Start-Service)" >&2
+cargo build -q -p psremote --example macro_use
+PSREMOTE_URL="http://127.0.0.1:$a/wsman" "$target_dir/debug/examples/macro_use"
