@@ -96,7 +96,9 @@ async fn main() {
     // connection slots and the allocator's steady state.
     let s = Session::connect(info.clone()).await.expect("connect");
     for _ in 0..200 {
-        s.invoke(Command::new("Get-Date")).await.expect("warm-up call");
+        s.invoke(Command::new("Get-Date"))
+            .await
+            .expect("warm-up call");
     }
     let before = sample();
     let t0 = Instant::now();
@@ -113,7 +115,11 @@ async fn main() {
     }
     let elapsed = t0.elapsed();
     let last = s.invoke(Command::script("$i")).await.expect("count");
-    assert_eq!(last, [Value::I32(calls as i32)], "state kept across every call");
+    assert_eq!(
+        last,
+        [Value::I32(calls as i32)],
+        "state kept across every call"
+    );
     let after = sample();
     let g = growth(&before, &after);
     println!(
@@ -131,7 +137,9 @@ async fn main() {
 
     // Phase 2: sessions opened, used once and closed.
     for _ in 0..20 {
-        let s = Session::connect(info.clone()).await.expect("warm-up session");
+        let s = Session::connect(info.clone())
+            .await
+            .expect("warm-up session");
         s.close().await.expect("close");
     }
     tokio::time::sleep(Duration::from_millis(200)).await;

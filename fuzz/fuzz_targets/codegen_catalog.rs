@@ -15,14 +15,69 @@ const BASE: &str = include_str!("../../codegen/tests/fixtures/representative.jso
 
 /// Text that tends to break identifier and type mapping.
 const PIECES: &[&str] = &[
-    "", " ", "-", "_", "a", "Get", "Get-", "-Item", "self", "Self", "type", "r#type", "crate",
-    "super", "async", "fn", "_", "0", "9x", "é", "\u{1F600}", "Ünïcode", "[]", "[", "]", "`1",
-    "System.Int32", "System.String[]", "System.Collections.Generic.List`1[[System.String]]",
-    "System.Management.Automation.SwitchParameter", "System.Nullable`1[System.Int32]",
-    "System.Management.Automation.PSCredential", "Microsoft.PowerShell.Commands.X+Y",
-    "System.Byte[][]", "System.Object", "Deserialized.X", "'", "\"", "\\", "/", "::", "#", "*",
-    "?", "{", "}", "(", ")", "<", ">", ",", ";", "\n", "\r", "\t", "\u{0}", "Name", "name",
-    "NAME", "InputObject", "Verbose", "ErrorAction", "WhatIf",
+    "",
+    " ",
+    "-",
+    "_",
+    "a",
+    "Get",
+    "Get-",
+    "-Item",
+    "self",
+    "Self",
+    "type",
+    "r#type",
+    "crate",
+    "super",
+    "async",
+    "fn",
+    "_",
+    "0",
+    "9x",
+    "é",
+    "\u{1F600}",
+    "Ünïcode",
+    "[]",
+    "[",
+    "]",
+    "`1",
+    "System.Int32",
+    "System.String[]",
+    "System.Collections.Generic.List`1[[System.String]]",
+    "System.Management.Automation.SwitchParameter",
+    "System.Nullable`1[System.Int32]",
+    "System.Management.Automation.PSCredential",
+    "Microsoft.PowerShell.Commands.X+Y",
+    "System.Byte[][]",
+    "System.Object",
+    "Deserialized.X",
+    "'",
+    "\"",
+    "\\",
+    "/",
+    "::",
+    "#",
+    "*",
+    "?",
+    "{",
+    "}",
+    "(",
+    ")",
+    "<",
+    ">",
+    ",",
+    ";",
+    "\n",
+    "\r",
+    "\t",
+    "\u{0}",
+    "Name",
+    "name",
+    "NAME",
+    "InputObject",
+    "Verbose",
+    "ErrorAction",
+    "WhatIf",
 ];
 
 fn text(u: &mut Unstructured<'_>) -> Result<String> {
@@ -92,7 +147,9 @@ fuzz_target!(|data: &[u8]| {
     };
     if mode & 1 == 0 {
         // Raw JSON: a clear error or a catalog.
-        let Ok(s) = std::str::from_utf8(rest) else { return };
+        let Ok(s) = std::str::from_utf8(rest) else {
+            return;
+        };
         match Catalog::from_json(s, "fuzz.json") {
             Ok(c) => check(&c, &mut Unstructured::new(&[])),
             Err(e) => assert!(!e.to_string().is_empty()),
@@ -106,7 +163,9 @@ fuzz_target!(|data: &[u8]| {
     if mutate(&mut tree, &mut u).is_err() {
         return;
     }
-    let Ok(text) = serde_json::to_string(&tree) else { return };
+    let Ok(text) = serde_json::to_string(&tree) else {
+        return;
+    };
     match Catalog::from_json(&text, "fuzz.json") {
         Ok(c) => check(&c, &mut u),
         Err(e) => assert!(!e.to_string().is_empty()),

@@ -63,7 +63,11 @@ fn established() -> Option<SecurityContext> {
             server.complete_auth_token(&mut output).ok()?;
             break;
         }
-        let reply = output.into_iter().next().map(|b| b.buffer).unwrap_or_default();
+        let reply = output
+            .into_iter()
+            .next()
+            .map(|b| b.buffer)
+            .unwrap_or_default();
         token = client.step(Some(&reply), None).ok()?;
     }
     client.is_complete().then_some(client)
