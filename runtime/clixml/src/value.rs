@@ -87,7 +87,7 @@ pub struct Version {
 }
 
 /// A complex object, `<Obj>` (MS-PSRP 2.2.5.2).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct PsObject {
     /// `<TN>` (most derived first). Shared so `<TNRef>` costs nothing.
     pub type_names: Option<Arc<[String]>>,
@@ -394,5 +394,68 @@ impl Default for Value {
     /// `<Nil/>`.
     fn default() -> Self {
         Value::Null
+    }
+}
+
+/// Objects a single `{:?}` of a value may print before it elides the rest.
+///
+/// `<Ref>`s share one `Arc`, so a hostile reply of a few kilobytes can name an object 10^9
+/// times; printing it in full would never finish.
+const DEBUG_OBJECT_BUDGET: usize = 4096;
+
+thread_local! {
+    /// (nesting depth of PsObject Debug calls, objects printed in the outermost call)
+    static DEBUG_STATE: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+impl std::fmt::Debug for PsObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (depth, printed) = DEBUG_STATE.with(|s| s.get());
+        let printed = if depth == 0 { 0 } else { printed };
+        if printed >= DEBUG_OBJECT_BUDGET {
+            return f.write_str("PsObject { .. }");
+        }
+        DEBUG_STATE.with(|s| s.set((depth + 1, printed + 1)));
+        let result = f
+            .debug_struct("PsObject")
+            .field("type_names", &self.type_names)
+            .field("to_string", &self.to_string)
+            .field("content", &self.content)
+            .field("adapted", &self.adapted)
+            .field("extended", &self.extended)
+            .finish();
+        DEBUG_STATE.with(|s| {
+            let (_, printed) = s.get();
+            s.set((depth, printed));
+        });
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_reference_bomb_is_bounded() {
+        // Each level lists the previous object ten times by reference: 10^30 objects unshared.
+        let mut v = Value::String("lol".into());
+        for _ in 0..30 {
+            let shared = Arc::new(PsObject {
+                content: ObjContent::List(ListKind::List, vec![v.clone(); 10]),
+                ..PsObject::default()
+            });
+            v = Value::Object(shared);
+        }
+        let text = format!("{v:?}");
+        assert!(text.len() < 4 << 20, "{} bytes", text.len());
+        assert!(text.contains("PsObject { .. }"));
+        // A small object prints in full, and the budget resets for the next call.
+        let small = Value::object(PsObject::with_type_names(["System.Object"]));
+        let once = format!("{small:?}");
+        assert!(
+            once.contains("System.Object") && !once.contains(".."),
+            "{once}"
+        );
     }
 }
