@@ -120,44 +120,8 @@ impl ErrorRecord {
 
 /// The names of System.Management.Automation.ErrorCategory (MS-PSRP 2.2.3.15 refers to it).
 pub fn category_name(n: i32) -> &'static str {
-    const NAMES: [&str; 32] = [
-        "NotSpecified",
-        "OpenError",
-        "CloseError",
-        "DeviceError",
-        "DeadlockDetected",
-        "InvalidArgument",
-        "InvalidData",
-        "InvalidOperation",
-        "InvalidResult",
-        "InvalidType",
-        "MetadataError",
-        "NotImplemented",
-        "NotInstalled",
-        "ObjectNotFound",
-        "OperationStopped",
-        "OperationTimeout",
-        "SyntaxError",
-        "ParserError",
-        "PermissionDenied",
-        "ResourceBusy",
-        "ResourceExists",
-        "ResourceUnavailable",
-        "ReadError",
-        "WriteError",
-        "FromStdErr",
-        "SecurityError",
-        "ProtocolError",
-        "ConnectionError",
-        "AuthenticationError",
-        "LimitsExceeded",
-        "QuotaExceeded",
-        "NotEnabled",
-    ];
-    usize::try_from(n)
-        .ok()
-        .and_then(|i| NAMES.get(i))
-        .copied()
+    psremote_clixml::types::ErrorCategory(n)
+        .known_name()
         .unwrap_or("NotSpecified")
 }
 

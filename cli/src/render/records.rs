@@ -9,42 +9,6 @@ use psremote_clixml::{ObjContent, PsObject, Value};
 
 use super::display;
 
-/// System.Management.Automation.ErrorCategory, by value (MS-PSRP 2.2.3.15 ErrorCategory_Category).
-const ERROR_CATEGORIES: [&str; 32] = [
-    "NotSpecified",
-    "OpenError",
-    "CloseError",
-    "DeviceError",
-    "DeadlockDetected",
-    "InvalidArgument",
-    "InvalidData",
-    "InvalidOperation",
-    "InvalidResult",
-    "InvalidType",
-    "MetadataError",
-    "NotImplemented",
-    "NotInstalled",
-    "ObjectNotFound",
-    "OperationStopped",
-    "OperationTimeout",
-    "SyntaxError",
-    "ParserError",
-    "PermissionDenied",
-    "ResourceBusy",
-    "ResourceExists",
-    "ResourceUnavailable",
-    "ReadError",
-    "WriteError",
-    "FromStdErr",
-    "SecurityError",
-    "ProtocolError",
-    "ConnectionError",
-    "AuthenticationError",
-    "LimitsExceeded",
-    "QuotaExceeded",
-    "NotEnabled",
-];
-
 /// The facts of an ErrorRecord that PowerShell prints.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ErrorView {
@@ -111,10 +75,10 @@ impl ErrorView {
             .and_then(|v| match v.as_object() {
                 Some(obj) if obj.to_string.is_some() => obj.to_string.clone(),
                 _ => int(v).and_then(|n| {
-                    usize::try_from(n)
-                        .ok()
-                        .and_then(|i| ERROR_CATEGORIES.get(i))
-                        .map(|s| s.to_string())
+                    let n = i32::try_from(n).ok()?;
+                    psremote_clixml::types::ErrorCategory(n)
+                        .known_name()
+                        .map(str::to_owned)
                 }),
             });
         let category_info = match (category, text(o, "ErrorCategory_Message")) {

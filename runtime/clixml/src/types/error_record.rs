@@ -61,10 +61,16 @@ impl ErrorCategory {
 
     /// The member name (`ObjectNotFound`), or the number for values this crate does not know.
     pub fn name(self) -> String {
+        self.known_name()
+            .map_or_else(|| self.0.to_string(), str::to_owned)
+    }
+
+    /// The member name, if the value is one of the enum's members.
+    pub fn known_name(self) -> Option<&'static str> {
         usize::try_from(self.0)
             .ok()
             .and_then(|i| CATEGORY_NAMES.get(i))
-            .map_or_else(|| self.0.to_string(), |n| (*n).to_owned())
+            .copied()
     }
 
     /// The category of a member name (ASCII case-insensitive).
