@@ -489,17 +489,7 @@ impl Call {
         let name = self.command.name.clone();
         let (invoker, ps, input) = self.prepare().await?;
         let values = invoker.invoke(ps, input).await?;
-        values
-            .iter()
-            .enumerate()
-            .map(|(index, v)| {
-                T::from_value(v).map_err(|source| Error::Decode {
-                    command: name.clone(),
-                    index,
-                    source,
-                })
-            })
-            .collect()
+        decode_all(&name, &values)
     }
 
     /// Runs the command, yielding records as they arrive, output decoded as `T`.
@@ -509,35 +499,7 @@ impl Call {
             let (invoker, ps, input) = self.prepare().await?;
             Ok::<_, Error>(invoker.stream(ps, input))
         };
-        let mut index = 0usize;
-        Box::pin(
-            futures::stream::once(start)
-                .flat_map(|r| match r {
-                    Ok(s) => s.map(|r| r.map_err(Error::from)).boxed(),
-                    Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
-                })
-                .map(move |r| {
-                    r.and_then(|e| match e {
-                        Event::Output(v) => {
-                            let i = index;
-                            index += 1;
-                            T::from_value(&v)
-                                .map(Event::Output)
-                                .map_err(|source| Error::Decode {
-                                    command: name.clone(),
-                                    index: i,
-                                    source,
-                                })
-                        }
-                        Event::Error(r) => Ok(Event::Error(r)),
-                        Event::Warning(r) => Ok(Event::Warning(r)),
-                        Event::Verbose(r) => Ok(Event::Verbose(r)),
-                        Event::Debug(r) => Ok(Event::Debug(r)),
-                        Event::Information(r) => Ok(Event::Information(r)),
-                        Event::Progress(r) => Ok(Event::Progress(r)),
-                    })
-                }),
-        )
+        decode_stream(name, start)
     }
 }
 
