@@ -53,7 +53,7 @@ const fn build_attention() -> [bool; 256] {
 static ATTENTION: [bool; 256] = build_attention();
 
 /// Appends `s` encoded for element text (`attribute == false`) or a double-quoted attribute.
-pub(crate) fn encode_into(out: &mut String, s: &str, attribute: bool) {
+pub fn encode_into(out: &mut String, s: &str, attribute: bool) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;

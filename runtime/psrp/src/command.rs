@@ -28,7 +28,7 @@ impl PipelineResultTypes {
 
     const TYPE_NAME: &'static str = "System.Management.Automation.Runspaces.PipelineResultTypes";
 
-    fn label(self) -> String {
+    pub(crate) fn label(self) -> String {
         match self.0 {
             0 => "None".into(),
             1 => "Output".into(),

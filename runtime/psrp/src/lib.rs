@@ -32,6 +32,7 @@ mod fragment;
 mod message;
 mod messages;
 mod obj;
+mod pipeline_xml;
 mod pool;
 mod types;
 

@@ -15,11 +15,12 @@ use crate::fragment::{
     DEFAULT_ENVELOPE_OVERHEAD, DefragmentLimits, Defragmenter, FragmentRef, Fragmenter,
     max_payload_for_envelope,
 };
-use crate::message::{Destination, Message};
+use crate::message::{Destination, HEADER_LEN, Message, MessageType, UTF8_BOM};
 use crate::messages::{
     Availability, CreatePipeline, GetCommandMetadata, HostResponse, InitRunspacePool, MessageData,
     SessionCapability,
 };
+use crate::pipeline_xml::{self, Prefix, PrefixKey};
 use crate::types::{
     ApartmentState, HostInfo, PSInvocationState, PSThreadOptions, ProtocolVersion,
     RemoteStreamOptions, RunspacePoolState,
@@ -135,6 +136,9 @@ pub struct RunspacePool {
     pending_pool_host_calls: HashSet<i64>,
     key_exchange: Option<KeyExchange>,
     session_key: Option<SessionKey>,
+    /// CREATE_PIPELINE's constant part as text, for the options it was made from (`None`
+    /// inside: those options take the general writer).
+    create_prefix: Option<(PrefixKey, Option<Prefix>)>,
 }
 
 impl std::fmt::Debug for RunspacePool {
@@ -164,6 +168,7 @@ impl RunspacePool {
             next_call_id: 0,
             pending_calls: HashMap::new(),
             pending_pool_host_calls: HashSet::new(),
+            create_prefix: None,
             key_exchange: None,
             session_key: None,
         }
@@ -239,6 +244,24 @@ impl RunspacePool {
             self.protocol_version(),
         );
         self.fragmenter.queue_to((pid, stream), msg.encode());
+    }
+
+    /// Queues a message whose CLIXML `data` is already written (header, BOM, data).
+    fn queue_message(&mut self, message_type: MessageType, pid: Option<Uuid>, data: &[u8]) {
+        let mut bytes = Vec::with_capacity(HEADER_LEN + UTF8_BOM.len() + data.len());
+        Message {
+            destination: Destination::Server,
+            message_type,
+            rpid: self.options.runspace_pool_id,
+            pid: pid.unwrap_or_else(Uuid::nil),
+            data: Vec::new(),
+        }
+        .encode_into(&mut bytes);
+        if !data.is_empty() {
+            bytes.extend_from_slice(UTF8_BOM);
+            bytes.extend_from_slice(data);
+        }
+        self.fragmenter.queue_to((pid, StreamKind::Default), bytes);
     }
 
     fn require_opened(&self, what: &str) -> Result<(), Error> {
@@ -513,25 +536,53 @@ impl RunspacePool {
     ) -> Result<Uuid, Error> {
         self.require_opened("CREATE_PIPELINE")?;
         self.check_new_pipeline(pid)?;
-        let create = CreatePipeline {
+        let is_nested = options.is_nested || power_shell.is_nested;
+        let input_open = !options.no_input;
+        let key = PrefixKey {
             no_input: options.no_input,
+            add_to_history: power_shell.add_to_history,
             apartment_state: options.apartment_state,
             remote_stream_options: options.remote_stream_options,
-            add_to_history: power_shell.add_to_history,
             host_info: options.host_info,
-            is_nested: options.is_nested || power_shell.is_nested,
-            power_shell,
+            version: self.protocol_version(),
         };
-        self.send(
-            MessageData::CreatePipeline(create),
-            Some(pid),
-            StreamKind::Default,
-        );
+        let prefix = if pipeline_xml::supported(&power_shell) {
+            if self.create_prefix.as_ref().is_none_or(|(k, _)| *k != key) {
+                let prefix = Prefix::build(&key);
+                self.create_prefix = Some((key.clone(), prefix));
+            }
+            self.create_prefix.as_ref().and_then(|(_, p)| p.as_ref())
+        } else {
+            None
+        };
+        match prefix {
+            // Every call sends one: written straight to text (the constant part cached).
+            Some(prefix) => {
+                let xml = pipeline_xml::write(prefix, &power_shell, is_nested);
+                self.queue_message(MessageType::CreatePipeline, Some(pid), xml.as_bytes());
+            }
+            None => {
+                let create = CreatePipeline {
+                    no_input: key.no_input,
+                    apartment_state: key.apartment_state,
+                    remote_stream_options: key.remote_stream_options,
+                    add_to_history: key.add_to_history,
+                    host_info: key.host_info,
+                    is_nested,
+                    power_shell,
+                };
+                self.send(
+                    MessageData::CreatePipeline(create),
+                    Some(pid),
+                    StreamKind::Default,
+                );
+            }
+        }
         self.pipelines.insert(
             pid,
             PipelineEntry {
                 state: PSInvocationState::Running,
-                input_open: !options.no_input,
+                input_open,
                 pending_host_calls: HashSet::new(),
             },
         );
