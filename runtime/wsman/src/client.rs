@@ -226,6 +226,32 @@ impl WsmanClient {
         body: impl FnOnce(&mut String),
         parse: impl FnOnce(&Envelope<'_>) -> Result<T>,
     ) -> Result<T> {
+        let no_scan = |_: &str| None;
+        self.call_scan(
+            action,
+            resource_uri,
+            selectors,
+            options,
+            body,
+            no_scan,
+            parse,
+        )
+        .await
+    }
+
+    /// Like `call`, trying `scan` (a tree-free read of a 200 answer) before `parse`; `scan`
+    /// returns `None` for anything it does not handle, and `parse` then decides.
+    #[allow(clippy::too_many_arguments)]
+    async fn call_scan<T>(
+        &self,
+        action: &str,
+        resource_uri: &str,
+        selectors: &[(&str, &str)],
+        options: &[WsOption],
+        body: impl FnOnce(&mut String),
+        scan: impl FnOnce(&str) -> Option<T>,
+        parse: impl FnOnce(&Envelope<'_>) -> Result<T>,
+    ) -> Result<T> {
         let ep = &self.inner.endpoint;
         let header = Header {
             action,
@@ -247,6 +273,11 @@ impl WsmanClient {
             .transport
             .post(envelope, self.request_timeout())
             .await?;
+        if status == 200
+            && let Some(v) = scan(&text)
+        {
+            return Ok(v);
+        }
         match Envelope::parse(&text) {
             Err(Error::Fault(f)) => Err(Error::Fault(f)),
             Ok(env) if status == 200 => parse(&env),
@@ -296,12 +327,13 @@ impl WsmanClient {
     pub async fn command(&self, shell: &Shell, command_id: Uuid, arguments: &[u8]) -> Result<Uuid> {
         let args = B64.encode(arguments);
         let id = self
-            .call(
+            .call_scan(
                 action::COMMAND,
                 &shell.resource_uri,
                 &[("ShellId", &shell.shell_id)],
                 &[],
                 |s| soap::command_body(s, &command_id, &args),
+                response::scan_command,
                 response::parse_command,
             )
             .await?;
@@ -346,12 +378,13 @@ impl WsmanClient {
     pub async fn receive(&self, shell: &Shell, command_id: Option<Uuid>) -> Result<Received> {
         let keepalive = [WsOption::new("WSMAN_CMDSHELL_OPTION_KEEPALIVE", "True")];
         let r = self
-            .call(
+            .call_scan(
                 action::RECEIVE,
                 &shell.resource_uri,
                 &[("ShellId", &shell.shell_id)],
                 &keepalive,
                 |s| soap::receive_body(s, "stdout", command_id.as_ref()),
+                response::scan_receive,
                 response::parse_receive,
             )
             .await;

@@ -343,3 +343,361 @@ pub fn parse_get(env: &Envelope<'_>) -> Result<(String, Element)> {
         .ok_or_else(|| Error::Protocol("Get response with an empty body".into()))?;
     Ok((env.raw(first).to_owned(), first.clone()))
 }
+
+// --- Streaming scans for the replies of a warm call -------------------------------------
+//
+// Command and Receive answer every call, and building the element tree for them was a large
+// part of a call's client CPU. These scans read the same document with quick-xml's namespace
+// resolver, without a tree, and pick out only what `parse_command` / `parse_receive` return.
+// They return `None` for anything but a plain, well-formed success (a fault, a malformed
+// document, an entity or CDATA, an unexpected shape): the caller then takes the tree path,
+// which gives the same typed error or value it always did.
+
+/// Which namespace an element is in, for the few the scans look at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    Soap,
+    Shell,
+    Other,
+}
+
+enum ScanEvent<'e, 'd> {
+    /// An element opened at `depth` (0 = root); `empty` for `<x/>`.
+    Start {
+        depth: usize,
+        ns: Ns,
+        local: &'e str,
+        el: &'e quick_xml::events::BytesStart<'d>,
+    },
+    /// The element opened at `depth` closed.
+    End { depth: usize },
+    /// Text directly inside the element opened at `depth - 1`.
+    Text { depth: usize, raw: &'d str },
+}
+
+/// Reads the whole document as `xml::parse` does (same depth limit, attribute checks, one
+/// root, no DOCTYPE), handing the visitor each event; `None` as soon as either gives up.
+fn scan_doc<'d>(
+    doc: &'d str,
+    mut visit: impl FnMut(ScanEvent<'_, 'd>) -> Option<()>,
+) -> Option<()> {
+    use quick_xml::events::Event;
+    use quick_xml::name::ResolveResult;
+    let mut reader = quick_xml::reader::NsReader::from_str(doc);
+    let mut depth = 0usize;
+    let mut roots = 0usize;
+    loop {
+        let (resolved, event) = reader.read_resolved_event().ok()?;
+        let ns = match resolved {
+            ResolveResult::Bound(n) if n.0 == ns::SOAP => Ns::Soap,
+            ResolveResult::Bound(n) if n.0 == ns::SHELL => Ns::Shell,
+            _ => Ns::Other,
+        };
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(event, Event::Empty(_));
+                if depth >= crate::xml::MAX_DEPTH {
+                    return None;
+                }
+                if depth == 0 {
+                    roots += 1;
+                    if roots > 1 {
+                        return None;
+                    }
+                }
+                for attr in e.attributes() {
+                    let attr = attr.ok()?;
+                    if attr.key.as_namespace_binding().is_none() {
+                        attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .ok()?;
+                    }
+                }
+                let local = e.local_name();
+                visit(ScanEvent::Start {
+                    depth,
+                    ns,
+                    local: local.as_ref(),
+                    el: e,
+                })?;
+                if empty {
+                    visit(ScanEvent::End { depth })?;
+                } else {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => {
+                depth = depth.checked_sub(1)?;
+                visit(ScanEvent::End { depth })?;
+            }
+            Event::Text(t) if depth > 0 => {
+                let raw: &'d str = match t.into_inner() {
+                    std::borrow::Cow::Borrowed(b) => b,
+                    std::borrow::Cow::Owned(_) => return None,
+                };
+                visit(ScanEvent::Text { depth, raw })?;
+            }
+            Event::GeneralRef(_) | Event::CData(_) | Event::DocType(_) => return None,
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (depth == 0 && roots == 1).then_some(())
+}
+
+/// An unqualified attribute of an element the scans read. A prefixed attribute (other than a
+/// namespace declaration) gives up: the tree path decides what it means.
+fn scan_attr(el: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<Option<String>> {
+    let mut found = None;
+    for attr in el.attributes() {
+        let attr = attr.ok()?;
+        if attr.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        if attr.key.prefix().is_some() {
+            return None;
+        }
+        if found.is_none() && attr.key.local_name().as_ref() == name {
+            let v = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()?;
+            found = Some(v.into_owned());
+        }
+    }
+    Some(found)
+}
+
+/// Where a scan stands in the envelope: the root must be `s:Envelope`, only its first
+/// `s:Body` counts, and any `s:Fault` sends the document to the tree path.
+#[derive(Default)]
+struct Frame {
+    in_body: bool,
+    body_seen: bool,
+    body_depth: usize,
+}
+
+impl Frame {
+    /// Tracks Envelope/Body; `Some(true)` when the element is inside the first Body.
+    fn start(&mut self, depth: usize, ns: Ns, local: &str) -> Option<bool> {
+        if ns == Ns::Soap && local == "Fault" {
+            return None;
+        }
+        if depth == 0 {
+            return (ns == Ns::Soap && local == "Envelope").then_some(false);
+        }
+        if depth == 1 && !self.body_seen && ns == Ns::Soap && local == "Body" {
+            self.body_seen = true;
+            self.in_body = true;
+            self.body_depth = depth;
+            return Some(false);
+        }
+        Some(self.in_body)
+    }
+
+    fn end(&mut self, depth: usize) {
+        if self.in_body && depth == self.body_depth {
+            self.in_body = false;
+        }
+    }
+}
+
+/// Direct text of one element, as the tree keeps it (`Element::text`), borrowed when it
+/// came in one piece.
+#[derive(Default)]
+struct TextAcc<'d> {
+    first: Option<&'d str>,
+    more: String,
+}
+
+impl<'d> TextAcc<'d> {
+    fn push(&mut self, raw: &'d str) {
+        match self.first {
+            None => self.first = Some(raw),
+            Some(f) => {
+                if self.more.is_empty() {
+                    self.more.push_str(f);
+                }
+                self.more.push_str(raw);
+            }
+        }
+    }
+
+    fn text(&self) -> &str {
+        if self.more.is_empty() {
+            self.first.unwrap_or_default()
+        } else {
+            &self.more
+        }
+    }
+
+    fn trimmed(&self) -> &str {
+        self.text().trim()
+    }
+}
+
+/// `parse_command`'s answer read without building the tree (see above); `None`: use the tree.
+pub fn scan_command(doc: &str) -> Option<Uuid> {
+    let mut frame = Frame::default();
+    // Depth of the first CommandResponse, then of its first CommandId.
+    let mut resp: Option<usize> = None;
+    let mut id: Option<usize> = None;
+    let mut id_done = false;
+    let mut text = TextAcc::default();
+    scan_doc(doc, |ev| {
+        match ev {
+            ScanEvent::Start {
+                depth, ns, local, ..
+            } => {
+                let in_body = frame.start(depth, ns, local)?;
+                if in_body && resp.is_none() && ns == Ns::Shell && local == "CommandResponse" {
+                    resp = Some(depth);
+                } else if resp.is_some_and(|r| depth == r + 1)
+                    && !id_done
+                    && id.is_none()
+                    && ns == Ns::Shell
+                    && local == "CommandId"
+                {
+                    id = Some(depth);
+                }
+            }
+            ScanEvent::Text { depth, raw } => {
+                if id.is_some_and(|d| depth == d + 1) {
+                    text.push(raw);
+                }
+            }
+            ScanEvent::End { depth } => {
+                frame.end(depth);
+                if id == Some(depth) {
+                    id = None;
+                    id_done = true;
+                }
+            }
+        }
+        Some(())
+    })?;
+    if !id_done {
+        return None;
+    }
+    Uuid::parse_str(text.trimmed()).ok()
+}
+
+struct StreamScan<'d> {
+    depth: usize,
+    name: String,
+    command_id: Option<Uuid>,
+    end: bool,
+    text: TextAcc<'d>,
+}
+
+/// `parse_receive`'s answer read without building the tree (see above); `None`: use the tree.
+pub fn scan_receive(doc: &str) -> Option<Received> {
+    let mut frame = Frame::default();
+    let mut out = Received::default();
+    // The first ReceiveResponse in the body (its depth), and whether it already closed.
+    let mut rr: Option<usize> = None;
+    let mut rr_done = false;
+    let mut stream: Option<StreamScan<'_>> = None;
+    // The first CommandState (depth), its first ExitCode (depth) and their values.
+    let mut cs: Option<usize> = None;
+    let mut cs_seen = false;
+    let mut state: Option<(Option<Uuid>, CommandStatus)> = None;
+    let mut exit: Option<usize> = None;
+    let mut exit_done = false;
+    let mut exit_text = TextAcc::default();
+    scan_doc(doc, |ev| {
+        match ev {
+            ScanEvent::Start {
+                depth,
+                ns,
+                local,
+                el,
+                ..
+            } => {
+                let in_body = frame.start(depth, ns, local)?;
+                let in_rr = !rr_done && rr.is_some_and(|r| depth == r + 1);
+                if in_body && rr.is_none() && ns == Ns::Shell && local == "ReceiveResponse" {
+                    rr = Some(depth);
+                } else if in_rr && ns == Ns::Shell && local == "Stream" {
+                    let command_id = match scan_attr(el, "CommandId")? {
+                        Some(c) => Some(Uuid::parse_str(c.trim()).ok()?),
+                        None => None,
+                    };
+                    stream = Some(StreamScan {
+                        depth,
+                        name: scan_attr(el, "Name")?.unwrap_or_default(),
+                        command_id,
+                        end: scan_attr(el, "End")?.is_some_and(|e| e == "true" || e == "1"),
+                        text: TextAcc::default(),
+                    });
+                } else if in_rr && !cs_seen && ns == Ns::Shell && local == "CommandState" {
+                    cs_seen = true;
+                    cs = Some(depth);
+                    let command_id = match scan_attr(el, "CommandId")? {
+                        Some(c) => Some(Uuid::parse_str(c.trim()).ok()?),
+                        None => None,
+                    };
+                    let st = scan_attr(el, "State")?.unwrap_or_default();
+                    state = Some((command_id, CommandStatus::from_uri(&st)));
+                } else if cs.is_some_and(|c| depth == c + 1)
+                    && exit.is_none()
+                    && !exit_done
+                    && ns == Ns::Shell
+                    && local == "ExitCode"
+                {
+                    exit = Some(depth);
+                }
+            }
+            ScanEvent::Text { depth, raw } => {
+                if let Some(s) = stream.as_mut().filter(|s| depth == s.depth + 1) {
+                    s.text.push(raw);
+                } else if exit.is_some_and(|d| depth == d + 1) {
+                    exit_text.push(raw);
+                }
+            }
+            ScanEvent::End { depth } => {
+                frame.end(depth);
+                if stream.as_ref().is_some_and(|s| s.depth == depth) {
+                    let s = stream.take()?;
+                    let raw = s.text.text().as_bytes();
+                    let data = if raw.iter().any(u8::is_ascii_whitespace) {
+                        let compact: Vec<u8> = raw
+                            .iter()
+                            .copied()
+                            .filter(|b| !b.is_ascii_whitespace())
+                            .collect();
+                        B64.decode(compact).ok()?
+                    } else {
+                        B64.decode(raw).ok()?
+                    };
+                    out.streams.push(StreamData {
+                        name: s.name,
+                        command_id: s.command_id,
+                        data,
+                        end: s.end,
+                    });
+                } else if exit == Some(depth) {
+                    exit = None;
+                    exit_done = true;
+                } else if cs == Some(depth) {
+                    cs = None;
+                } else if rr == Some(depth) {
+                    rr_done = true;
+                }
+            }
+        }
+        Some(())
+    })?;
+    rr?;
+    if let Some((command_id, state)) = state {
+        let exit_code = if exit_done {
+            Some(exit_text.trimmed().parse().ok()?)
+        } else {
+            None
+        };
+        out.command_state = Some(CommandState {
+            command_id,
+            state,
+            exit_code,
+        });
+    }
+    Some(out)
+}

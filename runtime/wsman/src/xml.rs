@@ -14,7 +14,7 @@ use quick_xml::reader::NsReader;
 use crate::error::Error;
 
 /// Deepest nesting accepted from the network (a SOAP response is < 20 deep).
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 
 /// One element: namespace URI, local name, attributes, children and direct text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

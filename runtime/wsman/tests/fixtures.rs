@@ -558,3 +558,101 @@ fn builder_matches_the_recorded_request_shapes() {
     }
     assert!(checked > 200, "checked {checked}");
 }
+
+/// The tree-free scans of Command and Receive answers agree with the tree parsers on every
+/// recorded response: same value when they answer, and they answer for every plain success.
+#[test]
+fn scans_agree_with_the_tree_on_recorded_responses() {
+    let Some(all) = fixtures() else { return };
+    let (mut receives, mut commands) = (0, 0);
+    for ex in &all {
+        let what = format!("{}#{}", ex.file, ex.index);
+        let doc = &ex.response;
+        let tree = Envelope::parse(doc);
+        let tree_receive = tree.as_ref().ok().map(response::parse_receive);
+        match (response::scan_receive(doc), &tree_receive) {
+            (Some(s), Some(Ok(t))) => {
+                assert_eq!(&s, t, "{what}");
+                receives += 1;
+            }
+            (Some(s), _) => panic!("{what}: scan read {s:?} where the tree failed"),
+            (None, Some(Ok(_))) => panic!("{what}: a Receive answer the scan gave up on"),
+            (None, _) => {}
+        }
+        let tree_command = tree.as_ref().ok().map(response::parse_command);
+        match (response::scan_command(doc), &tree_command) {
+            (Some(s), Some(Ok(t))) => {
+                assert_eq!(&s, t, "{what}");
+                commands += 1;
+            }
+            (Some(s), _) => panic!("{what}: scan read {s} where the tree failed"),
+            (None, Some(Ok(_))) => panic!("{what}: a Command answer the scan gave up on"),
+            (None, _) => {}
+        }
+    }
+    assert!(receives > 20 && commands > 5, "{receives} {commands}");
+}
+
+/// Damaged copies of recorded answers: whenever a scan answers, the tree answers the same.
+#[test]
+fn scans_never_accept_what_the_tree_rejects() {
+    let Some(all) = fixtures() else { return };
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let samples: Vec<&str> = all
+        .iter()
+        .map(|e| e.response.as_str())
+        .filter(|r| r.contains("ReceiveResponse") || r.contains("CommandResponse"))
+        .take(40)
+        .collect();
+    let inserts = [
+        "<",
+        ">",
+        "/",
+        "&amp;",
+        "&bogus;",
+        "<x/>",
+        "</x>",
+        "\"",
+        " a=\"1\"",
+        "xmlns:rsp=\"urn:z\"",
+        "<![CDATA[x]]>",
+        "==",
+        " ",
+        "<s:Fault/>",
+    ];
+    for doc in samples {
+        for _ in 0..300 {
+            let mut m = doc.to_string();
+            for _ in 0..(1 + next() % 3) {
+                let mut at = (next() as usize) % (m.len() + 1);
+                while !m.is_char_boundary(at) {
+                    at -= 1;
+                }
+                if next() % 2 == 0 {
+                    let mut end = (at + 1 + (next() as usize) % 8).min(m.len());
+                    while !m.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    m.replace_range(at..end, "");
+                } else {
+                    m.insert_str(at, inserts[(next() as usize) % inserts.len()]);
+                }
+            }
+            let tree = Envelope::parse(&m);
+            if let Some(s) = response::scan_receive(&m) {
+                let t = tree.as_ref().ok().map(response::parse_receive);
+                assert!(matches!(&t, Some(Ok(t)) if *t == s), "{m}\n{s:?}\n{t:?}");
+            }
+            if let Some(s) = response::scan_command(&m) {
+                let t = tree.as_ref().ok().map(response::parse_command);
+                assert!(matches!(&t, Some(Ok(t)) if *t == s), "{m}\n{s:?}\n{t:?}");
+            }
+        }
+    }
+}
