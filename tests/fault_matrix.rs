@@ -15,9 +15,9 @@ use psremote_test_support::{PASSWORD, Peer, USER};
 
 /// The operation timeout every row configures; failures must surface within a small multiple.
 const OP_TIMEOUT: Duration = Duration::from_secs(3);
-/// `psremote_wsman::Endpoint::request_grace`'s default: how long past OperationTimeout the
-/// client waits for the reply to a Receive long poll.
-const REQUEST_GRACE: Duration = Duration::from_secs(15);
+/// `ConnectionInfo::request_grace` of the stall row: how long past OperationTimeout the client
+/// waits for the reply to a Receive long poll before it gives up on a silent server.
+const STALL_GRACE: Duration = Duration::from_secs(2);
 /// The outer guard: longer than any legitimate path, so exceeding it is a hang.
 const HANG: Duration = Duration::from_secs(60);
 
@@ -143,7 +143,9 @@ async fn connection_reset_mid_receive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stall_beyond_the_operation_timeout() {
     let Some(peer) = peer(&[]) else { return };
-    let s = Session::connect(info(&peer)).await.expect("connect");
+    let s = Session::connect(info(&peer).request_grace(STALL_GRACE))
+        .await
+        .expect("connect");
     set_faults(&peer, r#"["stall-receive=40"]"#);
     let (r, took) = timed("stalled Receive", s.invoke(count_to(3))).await;
     set_faults(&peer, "[]");
@@ -156,11 +158,11 @@ async fn stall_beyond_the_operation_timeout() {
         "{e:?}"
     );
     one_line(&e);
-    // OperationTimeout + the WS-Man layer's request grace (15 s by default, for the server's
-    // own reply to a long poll; not settable from ConnectionInfo), never the 40 s stall.
-    assert!(took >= OP_TIMEOUT, "{took:?}");
+    // OperationTimeout + the configured request grace, never the 40 s stall (nor the 15 s
+    // default grace).
+    assert!(took >= OP_TIMEOUT + STALL_GRACE, "{took:?}");
     assert!(
-        took < OP_TIMEOUT + REQUEST_GRACE + Duration::from_secs(3),
+        took < OP_TIMEOUT + STALL_GRACE + Duration::from_secs(3),
         "{took:?}"
     );
     record("stall beyond OperationTimeout", &format!("Err: {e}"), took);
@@ -445,29 +447,31 @@ async fn kdc_down_is_an_auth_error_in_bounded_time() {
         .map(|a| a.port())
         .expect("port");
     let Some(peer) = peer(&[]) else { return };
-    let mut ep = wsman::Endpoint::new(
-        peer.http_url(),
-        wsman::Auth::Kerberos(wsman::Credentials::new(
-            format!("{USER}@PSREMOTE.TEST"),
-            PASSWORD,
-        )),
-    );
-    ep.kerberos = wsman::KerberosOptions {
-        kdc_url: Some(format!("tcp://127.0.0.1:{dead}")),
-        spn_hostname: Some("localhost".into()),
-        spn_service: None,
-    };
-    ep.connect_timeout = OP_TIMEOUT;
-    ep.operation_timeout = OP_TIMEOUT;
-    let client = wsman::WsmanClient::new(ep).expect("client");
-    let (r, took) = timed("KDC down", client.identify(true)).await;
-    let e = r.expect_err("no KDC");
+    let (r, took) = timed(
+        "KDC down",
+        Session::connect(
+            info(&peer)
+                .auth(AuthMethod::Kerberos)
+                .kdc(format!("127.0.0.1:{dead}"))
+                .kerberos_realm("PSREMOTE.TEST")
+                .spn_hostname("localhost"),
+        ),
+    )
+    .await;
+    let e = r.map(drop).expect_err("no KDC");
     assert!(
-        matches!(e, wsman::Error::Auth { .. } | wsman::Error::Io(_)),
+        matches!(
+            e,
+            Error::Wsman(wsman::Error::Auth { .. } | wsman::Error::Io(_))
+        ),
         "{e:?}"
     );
     assert!(took < OP_TIMEOUT * 2, "{took:?}");
-    record("KDC down (refused)", &format!("Err: {e}"), took);
+    record(
+        "KDC down (refused)",
+        &format!("Err: {}", one_line(&e)),
+        took,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -500,33 +504,30 @@ async fn tls_unknown_ca_and_name_mismatch() {
         "{e:?}"
     );
     record("TLS unknown CA", &format!("Err: {}", one_line(&e)), took);
-    // A name the certificate does not carry (ConnectionInfo dials the URL's host, so this
-    // row uses the WS-Man layer's SNI/verification name; the address is the same).
+    // A name the certificate does not carry, verified in place of the URL's host (which the
+    // certificate names): same address, same CA.
     let ca = peer.ready.ca_file.clone().expect("CA file");
-    let mut ep = wsman::Endpoint::new(
-        peer.https_url(),
-        wsman::Auth::Basic(wsman::Credentials::new(USER, PASSWORD)),
-    );
-    ep.tls = wsman::TlsOptions {
-        ca_file: Some(ca.clone()),
-        server_name: Some("not-this-host.example".into()),
-        ..Default::default()
-    };
-    ep.connect_timeout = OP_TIMEOUT;
-    let client = wsman::WsmanClient::new(ep).expect("client");
-    let (r, took) = timed("name mismatch", client.identify(true)).await;
-    let e = r.expect_err("name mismatch must fail");
+    let (r, took) = timed(
+        "name mismatch",
+        Session::connect(
+            https(peer.https_url().into())
+                .ca_file(&ca)
+                .tls_server_name("not-this-host.example"),
+        ),
+    )
+    .await;
+    let e = r.map(drop).expect_err("name mismatch must fail");
     assert!(
         matches!(
             e,
-            wsman::Error::Tls {
+            Error::Wsman(wsman::Error::Tls {
                 kind: wsman::TlsFailure::NameMismatch,
                 ..
-            }
+            })
         ),
         "{e:?}"
     );
-    record("TLS name mismatch", &format!("Err: {e}"), took);
+    record("TLS name mismatch", &format!("Err: {}", one_line(&e)), took);
     // With the CA and the right name it connects (the failure was the check, not the service).
     let s = Session::connect(https(peer.https_url().into()).ca_file(ca))
         .await

@@ -540,6 +540,111 @@ async fn freed_memory_never_holds_the_password() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_server_name_verifies_a_name_while_dialling_an_address() {
+    let _serial = SERIAL.lock().await;
+    let Some(peer) = peer(&["--https", "--auth", "basic"]) else {
+        return;
+    };
+    let ca = peer.ready.ca_file.clone().expect("the endpoint's CA file");
+    // The URL names an address; the certificate is verified against `tls_server_name`.
+    let url = peer.https_url().replace("localhost", "127.0.0.1");
+    assert!(url.contains("://127.0.0.1:"), "{url}");
+    let by = |name: &str| {
+        ConnectionInfo::new(&url)
+            .auth(AuthMethod::Basic)
+            .credentials(USER, SECRET)
+            .ca_file(&ca)
+            .tls_server_name(name)
+            .connect_timeout(Duration::from_secs(10))
+    };
+    let s = Session::connect(by("localhost"))
+        .await
+        .expect("the certificate names localhost");
+    let out = s.invoke(Command::script("'by name'")).await.expect("call");
+    assert_eq!(out, [Value::String("by name".into())]);
+    s.close().await.expect("close");
+    // The same address with a name the certificate lacks fails the check: the setting is
+    // what is verified, not the URL's host (which the certificate does carry).
+    let e = Session::connect(by("not-this-host.example"))
+        .await
+        .map(drop)
+        .expect_err("name mismatch");
+    assert!(
+        matches!(
+            e,
+            Error::Wsman(wsman::Error::Tls {
+                kind: wsman::TlsFailure::NameMismatch,
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+}
+
+/// The endpoint's realm and KDC (`kerberos` in its ready line), or None without Kerberos.
+fn kerberos_of(peer: &Peer) -> Option<(String, String)> {
+    let k = peer.ready.kerberos.as_ref()?;
+    let conf = k
+        .get("krb5_conf")
+        .and_then(|c| c.as_str())
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let from_conf = |key: &str| {
+        conf.lines()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .map(|v| v.trim_start_matches([' ', '=']).trim().to_owned())
+    };
+    let field = |key: &str| k.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let realm = field("realm").or_else(|| from_conf("default_realm"))?;
+    let kdc = field("kdc").or_else(|| from_conf("kdc"))?;
+    Some((realm, kdc))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kerberos_kdc_realm_and_spn_from_connection_info() {
+    let _serial = SERIAL.lock().await;
+    let Some(peer) = peer(&["--auth", "kerberos,negotiate"]) else {
+        return;
+    };
+    let Some((realm, kdc)) = kerberos_of(&peer) else {
+        eprintln!("SKIPPED: the endpoint has no Kerberos realm (tests/peer/kdc.sh needs krb5-kdc)");
+        return;
+    };
+    // A bare user name, a KDC given as host:port, and the service principal's host name
+    // (HTTP/localhost) while the URL names 127.0.0.1: nothing from krb5.conf or the env.
+    let kdc = kdc.trim_start_matches("tcp://").to_owned();
+    let info = |spn: Option<&str>| {
+        let i = ConnectionInfo::new(peer.http_url().replace("localhost", "127.0.0.1"))
+            .auth(AuthMethod::Kerberos)
+            .credentials(USER, SECRET)
+            .kdc(&kdc)
+            .kerberos_realm(realm.to_lowercase())
+            .connect_timeout(Duration::from_secs(20));
+        match spn {
+            Some(h) => i.spn_hostname(h),
+            None => i,
+        }
+    };
+    let s = Session::connect(info(Some("localhost")))
+        .await
+        .expect("Kerberos with the KDC and realm from ConnectionInfo");
+    let out = s.invoke(Command::script("'kerberos'")).await.expect("call");
+    assert_eq!(out, [Value::String("kerberos".into())]);
+    s.close().await.expect("close");
+    // Without the SPN host name the ticket is asked for HTTP/127.0.0.1, which the realm
+    // does not know: the setting is what made it work.
+    let e = Session::connect(info(None))
+        .await
+        .map(drop)
+        .expect_err("unknown service principal");
+    assert!(
+        matches!(e, Error::Wsman(wsman::Error::Auth { .. })),
+        "{e:?}"
+    );
+    assert_no_secret("the Kerberos error", &format!("{e} {e:?}"));
+}
+
 #[test]
 fn clixml_limits_stop_ref_bombs_and_deep_nesting() {
     // Billion laughs with <Ref>: each level lists the previous object ten times by reference

@@ -12,6 +12,9 @@ use crate::transport::{ProcessTarget, SshTarget};
 /// The default session configuration (WinRM resource `…/powershell/Microsoft.PowerShell`).
 pub const DEFAULT_CONFIGURATION: &str = "Microsoft.PowerShell";
 
+/// [`ConnectionInfo::request_grace`]'s default.
+pub const DEFAULT_REQUEST_GRACE: Duration = Duration::from_secs(15);
+
 /// How to authenticate over WS-Man.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {
@@ -59,6 +62,24 @@ pub struct TlsSettings {
     pub ca_file: Option<PathBuf>,
     /// Skip certificate verification (`-SkipCACheck -SkipCNCheck`); off by default.
     pub insecure_skip_verify: bool,
+    /// The name the server certificate is verified against (and sent as SNI) when it differs
+    /// from the URL's host, e.g. connecting by address to a host whose certificate names it.
+    /// `None`: the URL's host.
+    pub server_name: Option<String>,
+}
+
+/// Kerberos (and Negotiate's Kerberos leg) settings for hosts outside the client's own realm
+/// configuration. Everything `None` uses sspi's discovery (`SSPI_KDC_URL`, krb5.conf, DNS SRV).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KerberosSettings {
+    /// The KDC: `host`, `host:port` (port 88 when absent), or a URL (`tcp://kdc:88`,
+    /// `udp://kdc:88`, or an MS-KKDCP KDC proxy `https://…/KdcProxy`).
+    pub kdc: Option<String>,
+    /// The realm a bare user name (`user`, not `user@REALM` or `DOMAIN\user`) belongs to.
+    pub realm: Option<String>,
+    /// The host name of the service principal (`HTTP/<name>`) when it differs from the URL's
+    /// host, e.g. connecting by address.
+    pub spn_hostname: Option<String>,
 }
 
 /// What carries the session.
@@ -82,14 +103,20 @@ pub struct ConnectionInfo {
     pub auth: AuthMethod,
     pub credentials: Option<Credentials>,
     pub tls: TlsSettings,
+    pub kerberos: KerberosSettings,
     /// Allow Basic (or any unencrypted payload) over plain HTTP (WinRM's AllowUnencrypted).
     pub allow_unencrypted: bool,
     /// An HTTP proxy URL.
     pub proxy: Option<String>,
     /// TCP connect + authentication.
     pub connect_timeout: Duration,
-    /// WS-Man OperationTimeout (the Receive long poll) and the wait for any single reply.
+    /// WS-Man OperationTimeout: how long the server may hold a Receive long poll.
     pub operation_timeout: Duration,
+    /// How long past `operation_timeout` the client waits for any reply before it gives up
+    /// (`Error::Wsman(Timeout)`): a silent or stalled server surfaces after
+    /// `operation_timeout + request_grace`. The grace covers the server's own w:TimedOut reply
+    /// and the network; 15 s by default.
+    pub request_grace: Duration,
     /// Opening the RunspacePool, end to end.
     pub open_timeout: Duration,
     /// MaxEnvelopeSize in bytes; `None` takes the server's (or WinRM's 500 KiB default).
@@ -147,10 +174,12 @@ impl ConnectionInfo {
             auth: AuthMethod::Negotiate,
             credentials: None,
             tls: TlsSettings::default(),
+            kerberos: KerberosSettings::default(),
             allow_unencrypted: false,
             proxy: None,
             connect_timeout: Duration::from_secs(30),
             operation_timeout: Duration::from_secs(20),
+            request_grace: DEFAULT_REQUEST_GRACE,
             open_timeout: Duration::from_secs(60),
             max_envelope_size: None,
             locale: None,
@@ -232,6 +261,31 @@ impl ConnectionInfo {
         self
     }
 
+    /// Verifies the server certificate against `name` (and sends it as SNI) instead of the
+    /// URL's host: connect by address, verify by name.
+    pub fn tls_server_name(mut self, name: impl Into<String>) -> Self {
+        self.tls.server_name = Some(name.into());
+        self
+    }
+
+    /// Kerberos: the KDC to ask (`host`, `host:port`, or a `tcp://`, `udp://` or KDC proxy URL).
+    pub fn kdc(mut self, kdc: impl Into<String>) -> Self {
+        self.kerberos.kdc = Some(kdc.into());
+        self
+    }
+
+    /// Kerberos: the realm of a user name given without one.
+    pub fn kerberos_realm(mut self, realm: impl Into<String>) -> Self {
+        self.kerberos.realm = Some(realm.into());
+        self
+    }
+
+    /// Kerberos: the host part of the service principal (`HTTP/<name>`).
+    pub fn spn_hostname(mut self, name: impl Into<String>) -> Self {
+        self.kerberos.spn_hostname = Some(name.into());
+        self
+    }
+
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy = Some(url.into());
         self
@@ -244,6 +298,13 @@ impl ConnectionInfo {
 
     pub fn operation_timeout(mut self, t: Duration) -> Self {
         self.operation_timeout = t;
+        self
+    }
+
+    /// How long past the operation timeout a reply may take before the request is abandoned
+    /// (see [`ConnectionInfo::request_grace`]).
+    pub fn request_grace(mut self, t: Duration) -> Self {
+        self.request_grace = t;
         self
     }
 
@@ -292,6 +353,26 @@ impl ConnectionInfo {
             name.clone()
         } else {
             format!("http://schemas.microsoft.com/powershell/{name}")
+        }
+    }
+
+    /// The KDC as a URL sspi understands: `tcp://host:88` for a bare name.
+    pub fn kdc_url(&self) -> Option<String> {
+        let kdc = self.kerberos.kdc.as_deref()?.trim();
+        if kdc.contains("://") {
+            return Some(kdc.to_string());
+        }
+        let (host, port) = split_host_port(kdc);
+        Some(format!("tcp://{}:{}", bracket(&host), port.unwrap_or(88)))
+    }
+
+    /// The user name Kerberos presents: a bare name gets `@REALM` when a realm is set.
+    pub fn kerberos_user(&self, user: &str) -> String {
+        match &self.kerberos.realm {
+            Some(realm) if !user.contains('@') && !user.contains('\\') => {
+                format!("{user}@{}", realm.to_uppercase())
+            }
+            _ => user.to_string(),
         }
     }
 
@@ -407,6 +488,21 @@ mod tests {
     fn password_never_in_debug() {
         let c = ConnectionInfo::new("h").credentials("u", "Sup3rSecret");
         assert!(!format!("{c:?}").contains("Sup3rSecret"));
+    }
+
+    #[test]
+    fn kerberos_settings() {
+        let c = ConnectionInfo::new("10.0.0.5").kdc("dc1.corp.example");
+        assert_eq!(c.kdc_url().as_deref(), Some("tcp://dc1.corp.example:88"));
+        let c = c.kdc("::1").kerberos_realm("corp.example");
+        assert_eq!(c.kdc_url().as_deref(), Some("tcp://[::1]:88"));
+        assert_eq!(c.kerberos_user("alice"), "alice@CORP.EXAMPLE");
+        assert_eq!(c.kerberos_user("alice@OTHER"), "alice@OTHER");
+        assert_eq!(c.kerberos_user("CORP\\alice"), "CORP\\alice");
+        let c = c.kdc("udp://10.0.0.1:8888");
+        assert_eq!(c.kdc_url().as_deref(), Some("udp://10.0.0.1:8888"));
+        assert_eq!(ConnectionInfo::new("h").kdc_url(), None);
+        assert_eq!(ConnectionInfo::new("h").kerberos_user("bob"), "bob");
     }
 
     #[test]

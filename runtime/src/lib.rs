@@ -46,7 +46,8 @@ pub mod transport;
 
 pub use binding::{CatalogCheck, LazySession};
 pub use connection::{
-    AuthMethod, AuthMethod as Auth, ConnectionInfo, Credentials, Target, TlsSettings,
+    AuthMethod, AuthMethod as Auth, ConnectionInfo, Credentials, DEFAULT_REQUEST_GRACE,
+    KerberosSettings, Target, TlsSettings,
 };
 pub use error::{Error, Result};
 pub use fanout::{FanOutEvent, FanOutOptions, invoke_many};

@@ -74,11 +74,21 @@ fn map_auth(info: &ConnectionInfo) -> Result<ws::Auth, Error> {
                 Error::Config("this authentication needs a user name and password".into())
             })
     };
+    // Kerberos names the user's realm: a bare name takes ConnectionInfo's realm.
+    let krb_creds = || {
+        creds().map(|c| {
+            let user = info.kerberos_user(&c.username);
+            ws::Credentials {
+                username: user,
+                ..c
+            }
+        })
+    };
     Ok(match &info.auth {
         AuthMethod::Basic => ws::Auth::Basic(creds()?),
-        AuthMethod::Negotiate => ws::Auth::Negotiate(creds()?),
+        AuthMethod::Negotiate => ws::Auth::Negotiate(krb_creds()?),
         AuthMethod::Ntlm => ws::Auth::Ntlm(creds()?),
-        AuthMethod::Kerberos => ws::Auth::Kerberos(creds()?),
+        AuthMethod::Kerberos => ws::Auth::Kerberos(krb_creds()?),
         AuthMethod::Certificate { cert, key } => ws::Auth::Certificate(ws::ClientCertificate {
             cert_pem: cert.clone(),
             key_pem: key.clone(),
@@ -95,7 +105,13 @@ impl WsmanTransport {
         endpoint.tls = ws::TlsOptions {
             ca_file: info.tls.ca_file.clone(),
             insecure_skip_verify: info.tls.insecure_skip_verify,
+            server_name: info.tls.server_name.clone(),
             ..Default::default()
+        };
+        endpoint.kerberos = ws::KerberosOptions {
+            kdc_url: info.kdc_url(),
+            spn_hostname: info.kerberos.spn_hostname.clone(),
+            spn_service: None,
         };
         endpoint.allow_unencrypted = info.allow_unencrypted;
         endpoint.proxy = info.proxy.as_ref().map(|p| ws::Proxy {
@@ -104,6 +120,7 @@ impl WsmanTransport {
         });
         endpoint.connect_timeout = info.connect_timeout;
         endpoint.operation_timeout = info.operation_timeout;
+        endpoint.request_grace = info.request_grace;
         if let Some(m) = info.max_envelope_size {
             endpoint.max_envelope_size = m;
         }
