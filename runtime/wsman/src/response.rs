@@ -362,12 +362,12 @@ enum Ns {
 }
 
 enum ScanEvent<'e, 'd> {
-    /// An element opened at `depth` (0 = root); `empty` for `<x/>`.
+    /// An element opened at `depth` (0 = root), with its raw attribute text.
     Start {
         depth: usize,
         ns: Ns,
         local: &'e str,
-        el: &'e quick_xml::events::BytesStart<'d>,
+        attrs: &'d str,
     },
     /// The element opened at `depth` closed.
     End { depth: usize },
@@ -375,94 +375,227 @@ enum ScanEvent<'e, 'd> {
     Text { depth: usize, raw: &'d str },
 }
 
-/// Reads the whole document as `xml::parse` does (same depth limit, attribute checks, one
-/// root, no DOCTYPE), handing the visitor each event; `None` as soon as either gives up.
+/// Most attributes one element may have before the scan leaves it to the tree path.
+const SCAN_MAX_ATTRS: usize = 16;
+
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
+}
+
+/// An XML name of the plain kind WS-Man uses: ASCII, at most one `:`, not at either end.
+fn plain_name(n: &str) -> bool {
+    let b = n.as_bytes();
+    !b.is_empty()
+        && is_name_start(b[0])
+        && b.iter().all(|&c| is_name_byte(c))
+        && b.iter().filter(|&&c| c == b':').count() <= 1
+        && !n.ends_with(':')
+}
+
+/// Calls `f(name, value)` for each attribute of a start tag's attribute text; `None` if the
+/// text is not a plain `name="value"` list (single or double quotes, whitespace-separated).
+fn each_attr<'d>(
+    mut rest: &'d str,
+    mut f: impl FnMut(&'d str, &'d str) -> Option<()>,
+) -> Option<()> {
+    loop {
+        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        if trimmed.is_empty() {
+            return Some(());
+        }
+        // Attributes are separated by whitespace.
+        if trimmed.len() == rest.len() && !rest.is_empty() {
+            return None;
+        }
+        let eq = trimmed.find('=')?;
+        let name = &trimmed[..eq];
+        if !plain_name(name) {
+            return None;
+        }
+        let after = &trimmed[eq + 1..];
+        let quote = after.bytes().next()?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let close = after[1..].find(quote as char)? + 1;
+        let value = &after[1..close];
+        f(name, value)?;
+        rest = &after[close + 1..];
+        if rest.is_empty() {
+            return Some(());
+        }
+    }
+}
+
+/// Reads the whole document for the scans. Stricter than the tree parser: it gives up
+/// (`None`) on entities, CDATA, comments, processing instructions after the XML declaration,
+/// DOCTYPE, non-ASCII or unusual names and any attribute syntax beyond `name="value"`; what
+/// it accepts, the tree parser reads the same way (nesting limit, matching end tags, one
+/// root, no duplicate attributes, namespace scoping).
 fn scan_doc<'d>(
     doc: &'d str,
     mut visit: impl FnMut(ScanEvent<'_, 'd>) -> Option<()>,
 ) -> Option<()> {
-    use quick_xml::events::Event;
-    use quick_xml::name::ResolveResult;
-    let mut reader = quick_xml::reader::NsReader::from_str(doc);
-    let mut depth = 0usize;
+    let bytes = doc.as_bytes();
+    if bytes.contains(&b'&') {
+        return None;
+    }
+    let mut i = 0;
+    if doc.starts_with("<?xml") {
+        i = doc.find("?>")? + 2;
+    }
+    // Open elements (qualified name, bindings in scope before it) and namespace bindings
+    // (prefix, "" for the default namespace; URI).
+    let mut stack: Vec<(&'d str, usize)> = Vec::with_capacity(16);
+    let mut bindings: Vec<(&'d str, &'d str)> = Vec::with_capacity(16);
     let mut roots = 0usize;
     loop {
-        let (resolved, event) = reader.read_resolved_event().ok()?;
-        let ns = match resolved {
-            ResolveResult::Bound(n) if n.0 == ns::SOAP => Ns::Soap,
-            ResolveResult::Bound(n) if n.0 == ns::SHELL => Ns::Shell,
-            _ => Ns::Other,
-        };
-        match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let empty = matches!(event, Event::Empty(_));
-                if depth >= crate::xml::MAX_DEPTH {
+        let lt = doc[i..].find('<').map_or(doc.len(), |p| i + p);
+        let text = &doc[i..lt];
+        if !text.is_empty() {
+            if stack.is_empty() {
+                if !text.bytes().all(|b| b.is_ascii_whitespace()) {
                     return None;
                 }
-                if depth == 0 {
+            } else {
+                visit(ScanEvent::Text {
+                    depth: stack.len(),
+                    raw: text,
+                })?;
+            }
+        }
+        if lt == doc.len() {
+            break;
+        }
+        let tag_start = lt + 1;
+        match bytes.get(tag_start) {
+            Some(b'/') => {
+                let gt = doc[tag_start..].find('>')? + tag_start;
+                let name = doc[tag_start + 1..gt].trim_end_matches([' ', '\t', '\r', '\n']);
+                let (open, before) = stack.pop()?;
+                if open != name {
+                    return None;
+                }
+                bindings.truncate(before);
+                visit(ScanEvent::End { depth: stack.len() })?;
+                i = gt + 1;
+            }
+            Some(&c) if is_name_start(c) => {
+                // The tag ends at the first '>' outside quotes; '<' inside it gives up.
+                let mut quote = None;
+                let mut gt = None;
+                for (k, &c) in bytes[tag_start..].iter().enumerate() {
+                    match (quote, c) {
+                        (None, b'"' | b'\'') => quote = Some(c),
+                        (Some(q), _) if c == q => quote = None,
+                        (_, b'<') => return None,
+                        (None, b'>') => {
+                            gt = Some(tag_start + k);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                let gt = gt?;
+                let mut inner = &doc[tag_start..gt];
+                let empty = inner.ends_with('/');
+                if empty {
+                    inner = &inner[..inner.len() - 1];
+                }
+                let name_end = inner.find([' ', '\t', '\r', '\n']).unwrap_or(inner.len());
+                let (name, attrs) = inner.split_at(name_end);
+                if !plain_name(name) || stack.len() >= crate::xml::MAX_DEPTH {
+                    return None;
+                }
+                if stack.is_empty() {
                     roots += 1;
                     if roots > 1 {
                         return None;
                     }
                 }
-                for attr in e.attributes() {
-                    let attr = attr.ok()?;
-                    if attr.key.as_namespace_binding().is_none() {
-                        attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .ok()?;
+                let before = bindings.len();
+                let mut seen: [&str; SCAN_MAX_ATTRS] = [""; SCAN_MAX_ATTRS];
+                let mut n = 0;
+                each_attr(attrs, |an, av| {
+                    if n == SCAN_MAX_ATTRS || seen[..n].contains(&an) {
+                        return None;
                     }
-                }
-                let local = e.local_name();
+                    seen[n] = an;
+                    n += 1;
+                    // The reserved prefixes and namespaces (Namespaces in XML 3) are the
+                    // tree parser's to refuse.
+                    let reserved = |v: &str| {
+                        v == "http://www.w3.org/XML/1998/namespace"
+                            || v == "http://www.w3.org/2000/xmlns/"
+                    };
+                    if an == "xmlns" {
+                        if reserved(av) {
+                            return None;
+                        }
+                        bindings.push(("", av));
+                    } else if let Some(p) = an.strip_prefix("xmlns:") {
+                        if av.is_empty() || p == "xml" || p == "xmlns" || reserved(av) {
+                            return None;
+                        }
+                        bindings.push((p, av));
+                    }
+                    Some(())
+                })?;
+                let (prefix, local) = name.split_once(':').unwrap_or(("", name));
+                let uri = bindings
+                    .iter()
+                    .rev()
+                    .find(|(p, _)| *p == prefix)
+                    .map(|(_, u)| *u);
+                let ns = match uri {
+                    Some(u) if u == ns::SOAP => Ns::Soap,
+                    Some(u) if u == ns::SHELL => Ns::Shell,
+                    _ => Ns::Other,
+                };
+                let depth = stack.len();
                 visit(ScanEvent::Start {
                     depth,
                     ns,
-                    local: local.as_ref(),
-                    el: e,
+                    local,
+                    attrs,
                 })?;
                 if empty {
+                    bindings.truncate(before);
                     visit(ScanEvent::End { depth })?;
                 } else {
-                    depth += 1;
+                    stack.push((name, before));
                 }
+                i = gt + 1;
             }
-            Event::End(_) => {
-                depth = depth.checked_sub(1)?;
-                visit(ScanEvent::End { depth })?;
-            }
-            Event::Text(t) if depth > 0 => {
-                let raw: &'d str = match t.into_inner() {
-                    std::borrow::Cow::Borrowed(b) => b,
-                    std::borrow::Cow::Owned(_) => return None,
-                };
-                visit(ScanEvent::Text { depth, raw })?;
-            }
-            Event::GeneralRef(_) | Event::CData(_) | Event::DocType(_) => return None,
-            Event::Eof => break,
-            _ => {}
+            _ => return None,
         }
     }
-    (depth == 0 && roots == 1).then_some(())
+    (stack.is_empty() && roots == 1).then_some(())
 }
 
 /// An unqualified attribute of an element the scans read. A prefixed attribute (other than a
-/// namespace declaration) gives up: the tree path decides what it means.
-fn scan_attr(el: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<Option<String>> {
+/// namespace declaration), or a value the tree would normalize, gives up.
+fn scan_attr(attrs: &str, name: &str) -> Option<Option<String>> {
     let mut found = None;
-    for attr in el.attributes() {
-        let attr = attr.ok()?;
-        if attr.key.as_namespace_binding().is_some() {
-            continue;
+    each_attr(attrs, |an, av| {
+        if an == "xmlns" || an.starts_with("xmlns:") {
+            return Some(());
         }
-        if attr.key.prefix().is_some() {
+        if an.contains(':') {
             return None;
         }
-        if found.is_none() && attr.key.local_name().as_ref() == name {
-            let v = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .ok()?;
-            found = Some(v.into_owned());
+        if found.is_none() && an == name {
+            if av.contains(['\t', '\r', '\n']) {
+                return None;
+            }
+            found = Some(av.to_owned());
         }
-    }
+        Some(())
+    })?;
     Some(found)
 }
 
@@ -609,33 +742,32 @@ pub fn scan_receive(doc: &str) -> Option<Received> {
                 depth,
                 ns,
                 local,
-                el,
-                ..
+                attrs,
             } => {
                 let in_body = frame.start(depth, ns, local)?;
                 let in_rr = !rr_done && rr.is_some_and(|r| depth == r + 1);
                 if in_body && rr.is_none() && ns == Ns::Shell && local == "ReceiveResponse" {
                     rr = Some(depth);
                 } else if in_rr && ns == Ns::Shell && local == "Stream" {
-                    let command_id = match scan_attr(el, "CommandId")? {
+                    let command_id = match scan_attr(attrs, "CommandId")? {
                         Some(c) => Some(Uuid::parse_str(c.trim()).ok()?),
                         None => None,
                     };
                     stream = Some(StreamScan {
                         depth,
-                        name: scan_attr(el, "Name")?.unwrap_or_default(),
+                        name: scan_attr(attrs, "Name")?.unwrap_or_default(),
                         command_id,
-                        end: scan_attr(el, "End")?.is_some_and(|e| e == "true" || e == "1"),
+                        end: scan_attr(attrs, "End")?.is_some_and(|e| e == "true" || e == "1"),
                         text: TextAcc::default(),
                     });
                 } else if in_rr && !cs_seen && ns == Ns::Shell && local == "CommandState" {
                     cs_seen = true;
                     cs = Some(depth);
-                    let command_id = match scan_attr(el, "CommandId")? {
+                    let command_id = match scan_attr(attrs, "CommandId")? {
                         Some(c) => Some(Uuid::parse_str(c.trim()).ok()?),
                         None => None,
                     };
-                    let st = scan_attr(el, "State")?.unwrap_or_default();
+                    let st = scan_attr(attrs, "State")?.unwrap_or_default();
                     state = Some((command_id, CommandStatus::from_uri(&st)));
                 } else if cs.is_some_and(|c| depth == c + 1)
                     && exit.is_none()

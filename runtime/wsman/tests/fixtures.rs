@@ -625,9 +625,23 @@ fn scans_never_accept_what_the_tree_rejects() {
         "==",
         " ",
         "<s:Fault/>",
+        "xmlns:xml=\"urn:q\"",
+        " xmlns=\"\"",
+        "<?x?>",
+        "<!-- c -->",
+        "\t",
+        "'",
+        " End=\"true\"",
+        " CommandId=\"x\"",
+        "<rsp:Stream>",
+        "</rsp:Stream>",
+        ":",
+        " xmlns:s=\"urn:other\" ",
+        "AAAA",
+        "\u{e9}",
     ];
     for doc in samples {
-        for _ in 0..300 {
+        for _ in 0..600 {
             let mut m = doc.to_string();
             for _ in 0..(1 + next() % 3) {
                 let mut at = (next() as usize) % (m.len() + 1);
