@@ -1114,6 +1114,16 @@ impl Driver {
             } => {
                 let r = self.pool.receive(&bytes);
                 self.dispatch_events();
+                // A message naming a pipeline the pool does not know (finished and forgotten,
+                // or never ours) concerns no running call: drop it rather than break the pool
+                // or the pipeline whose stream carried it.
+                let r = match r {
+                    Err(Error::Protocol(psremote_psrp::Error::UnknownPipeline(pid))) => {
+                        tracing::debug!(%pid, "message for an unknown pipeline dropped");
+                        Ok(())
+                    }
+                    r => r,
+                };
                 if let Err(e) = r {
                     // Undecodable bytes for one pipeline fail that pipeline; for the pool,
                     // the pool is lost.

@@ -811,23 +811,33 @@ impl RunspacePool {
     /// stream element, an out-of-process `<Data>`). Every complete message is processed;
     /// the first error is returned after the others were handled (events from good
     /// messages are kept). A fragment error stops the chunk.
+    ///
+    /// `Error::UnknownPipeline` (a message for a pipeline this pool does not know, which a
+    /// caller may drop) is returned only when nothing else failed in the chunk.
     pub fn receive_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        // The error to report: the first one, unless that only names an unknown pipeline.
+        fn worse(first: Option<Error>, e: Error) -> Error {
+            match first {
+                Some(f) if !matches!(f, Error::UnknownPipeline(_)) => f,
+                _ => e,
+            }
+        }
         let mut first_error = None;
         let mut rest = data;
         while !rest.is_empty() {
             let (fragment, used) = match FragmentRef::decode(rest) {
                 Ok(f) => f,
-                Err(e) => return Err(first_error.unwrap_or(e.into())),
+                Err(e) => return Err(worse(first_error, e.into())),
             };
             rest = &rest[used..];
             match self.defragmenter.push_ref(fragment) {
                 Ok(Some(message)) => {
                     if let Err(e) = self.receive_message_bytes(&message) {
-                        first_error.get_or_insert(e);
+                        first_error = Some(worse(first_error.take(), e));
                     }
                 }
                 Ok(None) => {}
-                Err(e) => return Err(first_error.unwrap_or(e.into())),
+                Err(e) => return Err(worse(first_error, e.into())),
             }
         }
         first_error.map_or(Ok(()), Err)

@@ -678,6 +678,52 @@ fn corrupt_bytes_are_typed_errors() {
 }
 
 #[test]
+fn an_unknown_pipeline_never_hides_a_worse_error_in_the_same_chunk() {
+    let (mut pool, _) = opened(ProtocolVersion::V2_3, 32 * 1024);
+    let rpid = pool.id();
+    let message = |pid: Uuid, data: &[u8]| Message {
+        destination: Destination::Client,
+        message_type: psremote_psrp::MessageType::PipelineOutput,
+        rpid,
+        pid,
+        data: data.to_vec(),
+    };
+    let stale = Uuid::new_v4();
+    let Ok(running) =
+        pool.create_pipeline(Command::new("Get-Date").into(), PipelineOptions::default())
+    else {
+        panic!()
+    };
+    // Alone, a message for a pipeline the pool does not know names it.
+    let mut fr = Fragmenter::new(1024);
+    fr.queue(message(stale, b"<S>x</S>").encode());
+    let alone = fr.next_payload().unwrap_or_default();
+    assert_eq!(
+        pool.receive_data(&alone),
+        Err(Error::UnknownPipeline(stale))
+    );
+    // First in a chunk with a broken message for a running pipeline, the broken one wins:
+    // a caller that drops unknown pipelines must still see it.
+    fr.queue(message(stale, b"<S>x</S>").encode());
+    fr.queue(message(running, b"<S>x</").encode());
+    let mut chunk = Vec::new();
+    while let Some(p) = fr.next_payload() {
+        chunk.extend_from_slice(&p);
+    }
+    assert!(matches!(
+        pool.receive_data(&chunk),
+        Err(Error::Clixml { .. })
+    ));
+    // And a fragment error after it too.
+    fr.queue(message(stale, b"<S>x</S>").encode());
+    let mut chunk = fr.next_payload().unwrap_or_default();
+    chunk.extend_from_slice(&[
+        0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 200,
+    ]);
+    assert!(matches!(pool.receive_data(&chunk), Err(Error::Fragment(_))));
+}
+
+#[test]
 fn envelope_size_sets_the_fragment_limit() {
     let (mut pool, mut server) = opened(ProtocolVersion::V2_3, 32 * 1024);
     // pypsrp's numbers for MaxEnvelopeSize 32768 (test_psrp_small_msg_size).
