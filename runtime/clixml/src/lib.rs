@@ -7,6 +7,9 @@
 //!   [`from_bytes_with`] with [`Limits`]. Input is a sequence of values or an `<Objs>`
 //!   document; errors carry line and column; no input panics, and memory stays linear in the
 //!   input.
+//! - Known limitation: `<S>` text is a UTF-16 string on the wire, a Rust `String` cannot hold a
+//!   lone surrogate, so an unpaired `_xD800_`…`_xDFFF_` escape decodes to U+FFFD (a paired one
+//!   becomes its character). `<C>` keeps the raw code unit ([`Value::Char`]).
 //! - Writer: [`to_string`] (one value, as in a PSRP message) and [`to_objs_document`]
 //!   (Export-Clixml's form); output matches what Windows PowerShell writes byte for byte.
 //! - [`ToValue`] / [`FromValue`] for Rust types, and the 2.2.3 record types in [`types`].
@@ -27,6 +30,7 @@ pub mod escape;
 mod float;
 #[cfg(feature = "json")]
 pub mod json;
+mod lexer;
 mod limits;
 mod reader;
 pub mod types;

@@ -1,18 +1,18 @@
-//! The CLIXML reader (MS-PSRP 2.2.5) on quick-xml's borrowed, zero-copy tokenizer.
+//! The CLIXML reader (MS-PSRP 2.2.5): recursive descent over the tokens of [`crate::lexer`].
 //!
-//! A recursive-descent parser over the event stream. Text is borrowed from the input and only
-//! copied into the resulting `String`s; `<TNRef>` and `<Ref>` share `Arc`s, so no input can
-//! make the output larger than a constant times the input.
+//! Text is borrowed from the input and only copied into the resulting `String`s; `<TNRef>`
+//! and `<Ref>` share `Arc`s, so no input can make the output larger than a constant times the
+//! input.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use quick_xml::events::{BytesStart, Event};
 
 use crate::error::{Error, LimitKind, line_column};
 use crate::escape::decode_string;
+use crate::lexer::{EntityError, LexError, Lexer, StartTag, Token, is_xml_ws, unescape};
 use crate::limits::Limits;
 use crate::value::{
     DateTime, Decimal, Duration, ListKind, ObjContent, Property, PsObject, Value, Version,
@@ -201,7 +201,7 @@ struct Attrs<'a> {
 }
 
 struct Parser<'a, 'l> {
-    xml: quick_xml::Reader<&'a [u8]>,
+    xml: Lexer<'a>,
     src: &'a str,
     limits: &'l Limits,
     objects: RefTable<'a, Arc<PsObject>>,
@@ -210,32 +210,24 @@ struct Parser<'a, 'l> {
     text: String,
     prop_stack: Vec<Property>,
     item_stack: Vec<Value>,
-    /// An event read ahead by [`Parser::text`]'s fast path.
-    pending: Option<Event<'a>>,
-    /// Where the last event began: structural errors point there.
-    event_start: u64,
+    /// Where the last token began: structural errors point there.
+    event_start: usize,
     /// Where the current element's text began: errors in a value's text point there.
-    value_start: u64,
+    value_start: usize,
 }
 
 /// One event, reduced to what the grammar needs outside of text content.
 enum Node<'a> {
-    Start(BytesStart<'a>),
-    Empty(BytesStart<'a>),
-    End(quick_xml::events::BytesEnd<'a>),
+    Start(StartTag<'a>),
+    Empty(StartTag<'a>),
+    End(&'a str),
     Eof,
 }
 
 impl<'a, 'l> Parser<'a, 'l> {
     fn new(src: &'a str, limits: &'l Limits) -> Self {
-        let mut xml = quick_xml::Reader::from_str(src);
-        let config = xml.config_mut();
-        config.trim_text(false);
-        // The grammar below matches every end tag to its start itself.
-        config.check_end_names = false;
-        config.expand_empty_elements = false;
         Parser {
-            xml,
+            xml: Lexer::new(src),
             src,
             limits,
             objects: RefTable::default(),
@@ -244,15 +236,13 @@ impl<'a, 'l> Parser<'a, 'l> {
             text: String::new(),
             prop_stack: Vec::new(),
             item_stack: Vec::new(),
-            pending: None,
             event_start: 0,
             value_start: 0,
         }
     }
 
     fn here(&self) -> (usize, usize) {
-        let offset = usize::try_from(self.event_start).unwrap_or(usize::MAX);
-        line_column(self.src, offset)
+        line_column(self.src, self.event_start)
     }
 
     fn invalid(&self, message: impl Into<String>) -> Error {
@@ -266,8 +256,7 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     /// An error in the text of the current value.
     fn invalid_value(&self, message: impl Into<String>) -> Error {
-        let offset = usize::try_from(self.value_start).unwrap_or(usize::MAX);
-        let (line, column) = line_column(self.src, offset);
+        let (line, column) = line_column(self.src, self.value_start);
         Error::Invalid {
             line,
             column,
@@ -285,20 +274,41 @@ impl<'a, 'l> Parser<'a, 'l> {
         }
     }
 
-    fn xml_error(&self, e: quick_xml::Error) -> Error {
-        let offset = usize::try_from(self.xml.error_position()).unwrap_or(usize::MAX);
+    fn xml_error(&self, offset: usize, message: impl Into<String>) -> Error {
         let (line, column) = line_column(self.src, offset);
         Error::Xml {
             line,
             column,
-            message: e.to_string(),
+            message: message.into(),
         }
     }
 
+    fn lex_error(&self, e: LexError) -> Error {
+        self.xml_error(e.offset, e.message)
+    }
+
     #[inline]
-    fn event(&mut self) -> Result<Event<'a>, Error> {
-        self.event_start = self.xml.buffer_position();
-        self.xml.read_event().map_err(|e| self.xml_error(e))
+    fn token(&mut self) -> Result<Token<'a>, Error> {
+        self.event_start = self.xml.pos();
+        self.xml.next_token().map_err(|e| self.lex_error(e))
+    }
+
+    /// Character data with entities and line ends resolved; `at` is where `raw` begins.
+    #[inline]
+    fn unescape(&self, raw: &'a str, at: usize) -> Result<Cow<'a, str>, Error> {
+        unescape(raw).map_err(|e| match e {
+            EntityError::Unknown(i, name) => {
+                let (line, column) = line_column(self.src, at + i);
+                Error::Invalid {
+                    line,
+                    column,
+                    message: format!("unknown entity &{name};"),
+                }
+            }
+            EntityError::Malformed(i) => {
+                self.xml_error(at + i, "malformed entity or character reference")
+            }
+        })
     }
 
     /// The next markup event, skipping whitespace, comments, processing instructions and the
@@ -307,44 +317,35 @@ impl<'a, 'l> Parser<'a, 'l> {
     #[inline]
     fn node(&mut self) -> Result<Node<'a>, Error> {
         loop {
-            match self.event()? {
-                Event::Start(e) => return Ok(Node::Start(e)),
-                Event::Empty(e) => return Ok(Node::Empty(e)),
-                Event::End(e) => return Ok(Node::End(e)),
-                Event::Eof => return Ok(Node::Eof),
-                Event::Text(t) => {
-                    if !t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+            match self.token()? {
+                Token::Start(e) => return Ok(Node::Start(e)),
+                Token::Empty(e) => return Ok(Node::Empty(e)),
+                Token::End(e) => return Ok(Node::End(e)),
+                Token::Eof => return Ok(Node::Eof),
+                Token::Text(t) => {
+                    if !t.bytes().all(is_xml_ws) {
                         return Err(self.invalid("unexpected text between elements"));
                     }
                 }
-                Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
-                Event::CData(_) | Event::GeneralRef(_) => {
+                Token::Comment | Token::Pi | Token::Decl => {}
+                Token::CData(_) => {
                     return Err(self.invalid("unexpected text between elements"));
                 }
-                Event::DocType(_) => return Err(self.invalid("DOCTYPE is not allowed")),
+                Token::DocType => return Err(self.invalid("DOCTYPE is not allowed")),
             }
         }
     }
 
-    /// Re-borrows a slice of an event (which points into the input) with the input's lifetime.
-    fn input_slice(&self, s: &str) -> Option<&'a str> {
-        let offset = (s.as_ptr() as usize).checked_sub(self.src.as_ptr() as usize)?;
-        self.src.get(offset..offset.checked_add(s.len())?)
-    }
-
     #[inline]
-    fn attrs(&self, e: &BytesStart<'a>) -> Result<Attrs<'a>, Error> {
+    fn attrs(&self, e: &StartTag<'a>) -> Result<Attrs<'a>, Error> {
         let mut attrs = Attrs {
             name: None,
             ref_id: None,
         };
-        let raw = e.attributes_raw();
+        let raw = e.attrs;
         if raw.is_empty() {
             return Ok(attrs);
         }
-        let Some(raw) = self.input_slice(raw) else {
-            return Err(self.invalid("attributes outside the input"));
-        };
         // A hand-rolled scan of `S Name S? '=' S? AttValue` (XML 1.0 §3.1): CLIXML elements
         // carry at most `N` and `RefId`, and this is the hottest path of the reader.
         let bytes = raw.as_bytes();
@@ -415,7 +416,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                 };
                 let normalized = attr
                     .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|e| self.xml_error(e))?;
+                    .map_err(|e| self.xml_error(self.event_start, e.to_string()))?;
                 Cow::Owned(decode_string(&normalized).into_owned())
             } else {
                 // No entity, no line end to normalize, no `_x` escape.
@@ -450,21 +451,19 @@ impl<'a, 'l> Parser<'a, 'l> {
                     return Ok(out);
                 }
                 Node::End(e) => {
-                    if in_objs && e.name().as_ref() == "Objs" {
+                    if in_objs && e == "Objs" {
                         // Only trailing whitespace, comments or PIs may follow.
                         return match self.node()? {
                             Node::Eof => Ok(out),
                             _ => Err(self.invalid("content after </Objs>")),
                         };
                     }
-                    return Err(
-                        self.invalid(format!("unexpected end tag </{}>", e.name().as_ref()))
-                    );
+                    return Err(self.invalid(format!("unexpected end tag </{e}>")));
                 }
-                Node::Start(e) if !in_objs && out.is_empty() && e.name().as_ref() == "Objs" => {
+                Node::Start(e) if !in_objs && out.is_empty() && e.name == "Objs" => {
                     in_objs = true;
                 }
-                Node::Empty(e) if !in_objs && out.is_empty() && e.name().as_ref() == "Objs" => {
+                Node::Empty(e) if !in_objs && out.is_empty() && e.name == "Objs" => {
                     return match self.node()? {
                         Node::Eof => Ok(out),
                         _ => Err(self.invalid("content after <Objs/>")),
@@ -511,62 +510,47 @@ impl<'a, 'l> Parser<'a, 'l> {
     /// Reads the text content of the element `tag` up to its end tag, with entities and
     /// character references resolved and line ends normalized (XML 1.0 §2.11); `_xHHHH_` is
     /// left for the caller.
+    #[inline]
     fn text(&mut self, tag: &str) -> Result<Cow<'a, str>, Error> {
-        // Fast path: one text chunk, then the end tag (almost every primitive).
-        let mut first: Option<Cow<'a, str>> = None;
-        match self.event()? {
-            Event::End(e) if e.name().as_ref() == tag => return Ok(Cow::Borrowed("")),
-            Event::Text(t) => {
-                let chunk = t.xml10_content();
-                if chunk.len() > self.limits.max_string_len {
-                    return Err(self.limit(LimitKind::StringLen, self.limits.max_string_len));
-                }
-                match self.event()? {
-                    Event::End(e) if e.name().as_ref() == tag => return Ok(chunk),
-                    other => {
-                        first = Some(chunk);
-                        self.pending = Some(other);
-                    }
-                }
+        // Fast path: plain text, then this element's end tag (almost every primitive).
+        let at = self.xml.pos();
+        if let Some(raw) = self.xml.simple_text(tag) {
+            let text = self.unescape(raw, at)?;
+            if text.len() > self.limits.max_string_len {
+                self.event_start = at;
+                return Err(self.limit(LimitKind::StringLen, self.limits.max_string_len));
             }
-            other => self.pending = Some(other),
+            return Ok(text);
         }
+        self.text_slow(tag)
+    }
+
+    /// [`Parser::text`] with comments, processing instructions and CDATA sections between
+    /// the pieces of text.
+    fn text_slow(&mut self, tag: &str) -> Result<Cow<'a, str>, Error> {
+        let mut first: Option<Cow<'a, str>> = None;
         let mut owned = false;
         self.text.clear();
         loop {
-            let event = match self.pending.take() {
-                Some(e) => e,
-                None => self.event()?,
-            };
-            match event {
-                Event::Text(t) => {
-                    let chunk = t.xml10_content();
+            let at = self.xml.pos();
+            match self.token()? {
+                Token::Text(raw) => {
+                    let chunk = self.unescape(raw, at)?;
                     self.push_text(&mut first, &mut owned, chunk)?;
                 }
-                Event::CData(t) => {
-                    let chunk = t.xml10_content();
-                    self.push_text(&mut first, &mut owned, chunk)?;
-                }
-                Event::GeneralRef(r) => {
-                    let resolved: Cow<'a, str> = match r.resolve_char_ref() {
-                        Ok(Some(ch)) => Cow::Owned(ch.to_string()),
-                        Ok(None) => match quick_xml::escape::resolve_xml_entity(&r) {
-                            Some(s) => Cow::Borrowed(s),
-                            None => {
-                                return Err(self.invalid(format!("unknown entity &{};", &*r)));
-                            }
-                        },
-                        Err(e) => return Err(self.xml_error(e)),
+                Token::CData(raw) => {
+                    // Line ends are normalized in CDATA too; it has no entities.
+                    let chunk = if raw.contains('\r') {
+                        Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+                    } else {
+                        Cow::Borrowed(raw)
                     };
-                    self.push_text(&mut first, &mut owned, resolved)?;
+                    self.push_text(&mut first, &mut owned, chunk)?;
                 }
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::End(e) => {
-                    if e.name().as_ref() != tag {
-                        return Err(self.invalid(format!(
-                            "expected </{tag}>, found </{}>",
-                            e.name().as_ref()
-                        )));
+                Token::Comment | Token::Pi => {}
+                Token::End(e) => {
+                    if e != tag {
+                        return Err(self.invalid(format!("expected </{tag}>, found </{e}>")));
                     }
                     return Ok(if owned {
                         Cow::Owned(std::mem::take(&mut self.text))
@@ -574,14 +558,11 @@ impl<'a, 'l> Parser<'a, 'l> {
                         first.unwrap_or(Cow::Borrowed(""))
                     });
                 }
-                Event::Start(e) | Event::Empty(e) => {
-                    return Err(self.invalid(format!(
-                        "unexpected element <{}> in <{tag}>",
-                        e.name().as_ref()
-                    )));
+                Token::Start(e) | Token::Empty(e) => {
+                    return Err(self.invalid(format!("unexpected element <{}> in <{tag}>", e.name)));
                 }
-                Event::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
-                Event::Decl(_) | Event::DocType(_) => {
+                Token::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
+                Token::Decl | Token::DocType => {
                     return Err(self.invalid(format!("unexpected declaration in <{tag}>")));
                 }
             }
@@ -643,18 +624,17 @@ impl<'a, 'l> Parser<'a, 'l> {
     /// Reads one value element whose start tag was just read. Returns its `N` attribute.
     fn value(
         &mut self,
-        start: BytesStart<'a>,
+        start: StartTag<'a>,
         empty: bool,
         depth: usize,
     ) -> Result<(Option<Cow<'a, str>>, Value), Error> {
         self.check_depth(depth)?;
-        let tag_name = start.name();
-        let tag_str: &str = tag_name.as_ref();
+        let tag_str = start.name;
         let Some(tag) = Tag::of(tag_str.as_bytes()) else {
             return Err(self.invalid(format!("unknown element <{tag_str}>")));
         };
         let attrs = self.attrs(&start)?;
-        self.value_start = self.xml.buffer_position();
+        self.value_start = self.xml.pos();
         let value = match tag {
             Tag::S => Value::String(self.string("S", empty)?),
             Tag::I32 => Value::I32(self.number("I32", empty)?),
@@ -801,18 +781,15 @@ impl<'a, 'l> Parser<'a, 'l> {
                     Node::Start(e) => (e, false),
                     Node::Empty(e) => (e, true),
                     Node::End(e) => {
-                        if e.name().as_ref() != "Obj" {
-                            return Err(self.invalid(format!(
-                                "expected </Obj>, found </{}>",
-                                e.name().as_ref()
-                            )));
+                        if e != "Obj" {
+                            return Err(self.invalid(format!("expected </Obj>, found </{e}>")));
                         }
                         break;
                     }
                     Node::Eof => return Err(self.invalid("missing </Obj>")),
                 };
-                let name = start.name();
-                match name.as_ref() {
+                let name = start.name;
+                match name {
                     "TN" => {
                         let attrs = self.attrs(&start)?;
                         let names = self.type_name_list(is_empty)?;
@@ -855,7 +832,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                         obj.extended = self.properties("MS", is_empty, depth + 1)?;
                     }
                     "LST" | "IE" | "STK" | "QUE" => {
-                        let kind = match name.as_ref() {
+                        let kind = match name {
                             "LST" => ListKind::List,
                             "IE" => ListKind::Enumerable,
                             "STK" => ListKind::Stack,
@@ -911,7 +888,7 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     fn expect_end(&mut self, tag: &str) -> Result<(), Error> {
         match self.node()? {
-            Node::End(e) if e.name().as_ref() == tag => Ok(()),
+            Node::End(e) if e == tag => Ok(()),
             _ => Err(self.invalid(format!("expected </{tag}>"))),
         }
     }
@@ -922,15 +899,15 @@ impl<'a, 'l> Parser<'a, 'l> {
         if !empty {
             loop {
                 match self.node()? {
-                    Node::Start(e) if e.name().as_ref() == "T" => {
+                    Node::Start(e) if e.name == "T" => {
                         self.check_len(names.len())?;
                         names.push(self.string("T", false)?);
                     }
-                    Node::Empty(e) if e.name().as_ref() == "T" => {
+                    Node::Empty(e) if e.name == "T" => {
                         self.check_len(names.len())?;
                         names.push(String::new());
                     }
-                    Node::End(e) if e.name().as_ref() == "TN" => break,
+                    Node::End("TN") => break,
                     Node::Eof => return Err(self.invalid("missing </TN>")),
                     _ => return Err(self.invalid("<TN> may hold only <T> elements")),
                 }
@@ -956,18 +933,16 @@ impl<'a, 'l> Parser<'a, 'l> {
             let (start, is_empty) = match self.node()? {
                 Node::Start(e) => (e, false),
                 Node::Empty(e) => (e, true),
-                Node::End(e) if e.name().as_ref() == tag => {
+                Node::End(e) if e == tag => {
                     return Ok(self.prop_stack.drain(base..).collect());
                 }
                 Node::End(e) => {
-                    return Err(
-                        self.invalid(format!("expected </{tag}>, found </{}>", e.name().as_ref()))
-                    );
+                    return Err(self.invalid(format!("expected </{tag}>, found </{e}>")));
                 }
                 Node::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
             };
             self.check_len(self.prop_stack.len() - base)?;
-            if start.name().as_ref() == "MS" {
+            if start.name == "MS" {
                 // A property set nested in <MS> (MS-PSRP 2.2.5.2.9).
                 let Some(name) = self.attrs(&start)?.name else {
                     return Err(self.invalid("property set <MS> without N attribute"));
@@ -1001,13 +976,11 @@ impl<'a, 'l> Parser<'a, 'l> {
             let (start, is_empty) = match self.node()? {
                 Node::Start(e) => (e, false),
                 Node::Empty(e) => (e, true),
-                Node::End(e) if e.name().as_ref() == tag => {
+                Node::End(e) if e == tag => {
                     return Ok(self.item_stack.drain(base..).collect());
                 }
                 Node::End(e) => {
-                    return Err(
-                        self.invalid(format!("expected </{tag}>, found </{}>", e.name().as_ref()))
-                    );
+                    return Err(self.invalid(format!("expected </{tag}>, found </{e}>")));
                 }
                 Node::Eof => return Err(self.invalid(format!("missing </{tag}>"))),
             };
@@ -1026,7 +999,7 @@ impl<'a, 'l> Parser<'a, 'l> {
         self.check_depth(depth)?;
         loop {
             match self.node()? {
-                Node::Start(e) if e.name().as_ref() == "En" => {
+                Node::Start(e) if e.name == "En" => {
                     self.check_len(entries.len())?;
                     let mut key = None;
                     let mut value = None;
@@ -1034,7 +1007,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                         let (start, is_empty) = match self.node()? {
                             Node::Start(e) => (e, false),
                             Node::Empty(e) => (e, true),
-                            Node::End(e) if e.name().as_ref() == "En" => break,
+                            Node::End("En") => break,
                             _ => return Err(self.invalid("malformed <En>")),
                         };
                         let (name, v) = self.value(start, is_empty, depth + 1)?;
@@ -1053,7 +1026,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                         _ => return Err(self.invalid("<En> without Key or Value")),
                     }
                 }
-                Node::End(e) if e.name().as_ref() == "DCT" => return Ok(entries),
+                Node::End("DCT") => return Ok(entries),
                 Node::Eof => return Err(self.invalid("missing </DCT>")),
                 _ => return Err(self.invalid("<DCT> may hold only <En> elements")),
             }
