@@ -475,6 +475,45 @@ async fn kdc_down_is_an_auth_error_in_bounded_time() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kdc_black_hole_is_bounded_by_the_connect_timeout() {
+    // A KDC that accepts the TCP connection and never answers.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = hole.local_addr().expect("addr").port();
+    let held = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        while let Ok((c, _)) = hole.accept() {
+            conns.push(c);
+            if conns.len() >= 8 {
+                break;
+            }
+        }
+    });
+    let Some(peer) = peer(&[]) else { return };
+    let (r, took) = timed(
+        "KDC black hole",
+        Session::connect(
+            info(&peer)
+                .auth(AuthMethod::Kerberos)
+                .kdc(format!("127.0.0.1:{port}"))
+                .kerberos_realm("PSREMOTE.TEST")
+                .spn_hostname("localhost"),
+        ),
+    )
+    .await;
+    let e = r.map(drop).expect_err("no KDC reply");
+    assert!(
+        matches!(
+            e,
+            Error::Wsman(wsman::Error::Auth { .. } | wsman::Error::Timeout(_))
+        ),
+        "{e:?}"
+    );
+    record("KDC black hole", &format!("Err: {}", one_line(&e)), took);
+    assert!(took < OP_TIMEOUT * 2, "{took:?}");
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_unknown_ca_and_name_mismatch() {
     let Some(peer) = peer(&["--https"]) else {
         return;

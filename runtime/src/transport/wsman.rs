@@ -111,7 +111,7 @@ impl WsmanTransport {
         endpoint.kerberos = ws::KerberosOptions {
             kdc_url: info.kdc_url(),
             spn_hostname: info.kerberos.spn_hostname.clone(),
-            spn_service: None,
+            ..Default::default()
         };
         endpoint.allow_unencrypted = info.allow_unencrypted;
         endpoint.proxy = info.proxy.as_ref().map(|p| ws::Proxy {

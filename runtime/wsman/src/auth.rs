@@ -64,6 +64,9 @@ pub struct KerberosOptions {
     pub spn_hostname: Option<String>,
     /// SPN service class; WinRM uses `HTTP` for both HTTP and HTTPS.
     pub spn_service: Option<String>,
+    /// How long one KDC exchange (connect, send, reply) may take. `WsmanClient` fills in the
+    /// endpoint's `connect_timeout` when unset, so a silent KDC fails the connection in time.
+    pub kdc_timeout: Option<Duration>,
 }
 
 /// How to authenticate to the WinRM service.
@@ -210,13 +213,24 @@ fn sspi_err(what: &str, e: sspi::Error) -> Error {
 
 /// KDC traffic for sspi's Kerberos (TCP/UDP on port 88). Blocking, with timeouts: it runs a
 /// couple of short exchanges while a security context is set up.
-struct KdcClient;
+struct KdcClient {
+    timeout: Duration,
+}
 
+/// Per KDC exchange, when `KerberosOptions::kdc_timeout` is unset.
 const KDC_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl NetworkClient for KdcClient {
     fn send(&self, request: &sspi::generator::NetworkRequest) -> sspi::Result<Vec<u8>> {
         let no_kdc = |e: String| sspi::Error::new(sspi::ErrorKind::NoAuthenticatingAuthority, e);
+        let timeout = self.timeout;
+        // A read timeout shows as WouldBlock (Unix) or TimedOut (Windows).
+        let io = |what: &str, e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                no_kdc(format!("KDC {what}: no reply within {timeout:?}"))
+            }
+            _ => no_kdc(format!("KDC {what}: {e}")),
+        };
         let host = request.url.host_str().unwrap_or_default();
         let port = request.url.port().unwrap_or(88);
         let addrs: Vec<_> = (host, port)
@@ -228,15 +242,16 @@ impl NetworkClient for KdcClient {
             .ok_or_else(|| no_kdc(format!("KDC {host}: no address")))?;
         match request.protocol {
             NetworkProtocol::Tcp => {
-                let mut s = TcpStream::connect_timeout(addr, KDC_TIMEOUT)
+                let mut s = TcpStream::connect_timeout(addr, timeout)
                     .map_err(|e| no_kdc(format!("KDC {addr}: {e}")))?;
-                s.set_read_timeout(Some(KDC_TIMEOUT)).ok();
+                s.set_read_timeout(Some(timeout)).ok();
+                s.set_write_timeout(Some(timeout)).ok();
                 // sspi's TCP requests already carry the RFC 4120 7.2.2 length prefix.
                 s.write_all(&request.data)
                     .map_err(|e| no_kdc(format!("KDC write: {e}")))?;
                 let mut len = [0u8; 4];
                 s.read_exact(&mut len)
-                    .map_err(|e| no_kdc(format!("KDC read: {e}")))?;
+                    .map_err(|e| io(&addr.to_string(), e))?;
                 let n = usize::try_from(u32::from_be_bytes(len)).unwrap_or(usize::MAX);
                 if n > 1 << 20 {
                     return Err(no_kdc(format!("KDC reply of {n} bytes refused")));
@@ -244,7 +259,7 @@ impl NetworkClient for KdcClient {
                 let mut out = len.to_vec();
                 out.resize(4 + n, 0);
                 s.read_exact(out.get_mut(4..).unwrap_or_default())
-                    .map_err(|e| no_kdc(format!("KDC read: {e}")))?;
+                    .map_err(|e| io(&addr.to_string(), e))?;
                 Ok(out)
             }
             NetworkProtocol::Udp => {
@@ -254,13 +269,11 @@ impl NetworkClient for KdcClient {
                     "[::]:0"
                 };
                 let s = UdpSocket::bind(bind).map_err(|e| no_kdc(e.to_string()))?;
-                s.set_read_timeout(Some(KDC_TIMEOUT)).ok();
+                s.set_read_timeout(Some(timeout)).ok();
                 s.send_to(&request.data, addr)
                     .map_err(|e| no_kdc(format!("KDC send: {e}")))?;
                 let mut buf = vec![0u8; 65_535];
-                let n = s
-                    .recv(&mut buf)
-                    .map_err(|e| no_kdc(format!("KDC recv: {e}")))?;
+                let n = s.recv(&mut buf).map_err(|e| io(&addr.to_string(), e))?;
                 buf.truncate(n);
                 Ok(buf)
             }
@@ -285,6 +298,7 @@ pub struct SecurityContext {
     trailer_len: usize,
     /// Set while a `user@REALM` name may still be retried as `REALM\user`.
     down_level_retry: Option<(Auth, String, KerberosOptions)>,
+    kdc: KdcClient,
 }
 
 impl fmt::Debug for SecurityContext {
@@ -336,7 +350,7 @@ const FLAGS: ClientRequestFlags = ClientRequestFlags::MUTUAL_AUTH
     .union(ClientRequestFlags::ALLOCATE_MEMORY);
 
 macro_rules! step_with {
-    ($ctx:expr, $creds:expr, $target:expr, $input:expr, $output:expr) => {{
+    ($ctx:expr, $creds:expr, $target:expr, $input:expr, $output:expr, $kdc:expr) => {{
         let mut builder = $ctx
             .initialize_security_context()
             .with_credentials_handle($creds)
@@ -346,7 +360,7 @@ macro_rules! step_with {
             .with_input($input)
             .with_output($output);
         match $ctx.initialize_security_context_impl(&mut builder) {
-            Ok(mut generator) => generator.resolve_with_client(&KdcClient),
+            Ok(mut generator) => generator.resolve_with_client($kdc),
             Err(e) => Err(e),
         }
     }};
@@ -377,6 +391,9 @@ impl SecurityContext {
             complete: false,
             trailer_len: 0,
             down_level_retry: upn.then(|| (auth.clone(), host.to_owned(), kerberos.clone())),
+            kdc: KdcClient {
+                timeout: kerberos.kdc_timeout.unwrap_or(KDC_TIMEOUT),
+            },
         })
     }
 
@@ -451,12 +468,14 @@ impl SecurityContext {
         let mut output = vec![SecurityBuffer::new(Vec::new(), BufferType::Token)];
         let target = self.target.clone();
         let result = match &mut self.package {
-            Package::Ntlm(ctx, creds) => step_with!(ctx, creds, &target, &mut input, &mut output),
+            Package::Ntlm(ctx, creds) => {
+                step_with!(ctx, creds, &target, &mut input, &mut output, &self.kdc)
+            }
             Package::Negotiate(ctx, creds) => {
-                step_with!(ctx, creds, &target, &mut input, &mut output)
+                step_with!(ctx, creds, &target, &mut input, &mut output, &self.kdc)
             }
             Package::Kerberos(ctx, creds) => {
-                step_with!(ctx, creds, &target, &mut input, &mut output)
+                step_with!(ctx, creds, &target, &mut input, &mut output, &self.kdc)
             }
         };
         let result = match result {

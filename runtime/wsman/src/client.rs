@@ -172,7 +172,13 @@ impl WsmanClient {
             tls_server_name: endpoint.tls.server_name.clone(),
             proxy,
             connect_timeout: endpoint.connect_timeout,
-            kerberos: endpoint.kerberos.clone(),
+            kerberos: KerberosOptions {
+                kdc_timeout: endpoint
+                    .kerberos
+                    .kdc_timeout
+                    .or(Some(endpoint.connect_timeout)),
+                ..endpoint.kerberos.clone()
+            },
             // Responses are bounded by MaxEnvelopeSize; leave room for encryption and base64.
             max_response_bytes: 64 * 1024 * 1024,
         };

@@ -728,7 +728,7 @@ async fn kerberos_and_spnego_kerberos_over_http_and_https() {
         }),
         // The endpoint's service principal is HTTP/localhost.
         spn_hostname: Some("localhost".into()),
-        spn_service: None,
+        ..Default::default()
     };
     for (https, auth) in [
         (false, Auth::Kerberos(user.clone())),
