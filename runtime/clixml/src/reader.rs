@@ -343,9 +343,13 @@ impl<'a, 'l> Parser<'a, 'l> {
             ref_id: None,
         };
         let raw = e.attrs;
-        if raw.is_empty() {
+        if raw.is_empty() || Self::plain_attrs(raw, &mut attrs) {
             return Ok(attrs);
         }
+        attrs = Attrs {
+            name: None,
+            ref_id: None,
+        };
         // A hand-rolled scan of `S Name S? '=' S? AttValue` (XML 1.0 §3.1): CLIXML elements
         // carry at most `N` and `RefId`, and this is the hottest path of the reader.
         let bytes = raw.as_bytes();
@@ -428,6 +432,44 @@ impl<'a, 'l> Parser<'a, 'l> {
                 attrs.ref_id = Some(value);
             }
         }
+    }
+
+    /// The form PowerShell writes: ` N="…"` and/or ` RefId="…"`, one space before each,
+    /// values without anything to resolve. Returns false (with `attrs` partly filled) for
+    /// anything else, which [`Parser::attrs`] then reads in full.
+    #[inline]
+    fn plain_attrs(raw: &'a str, attrs: &mut Attrs<'a>) -> bool {
+        let mut rest = raw;
+        // `<Nil N="x" />`: the writer puts a space before `/>`.
+        while !rest.is_empty() && rest != " " {
+            let (after, is_name) = if let Some(r) = rest.strip_prefix(" N=\"") {
+                (r, true)
+            } else if let Some(r) = rest.strip_prefix(" RefId=\"") {
+                (r, false)
+            } else {
+                return false;
+            };
+            let bytes = after.as_bytes();
+            let mut len = 0;
+            loop {
+                match bytes.get(len) {
+                    Some(b'"') => break,
+                    Some(b) if !ATTR_SPECIAL[usize::from(*b)] => len += 1,
+                    _ => return false,
+                }
+            }
+            let (Some(value), Some(next)) = (after.get(..len), after.get(len + 1..)) else {
+                return false;
+            };
+            let slot = if is_name {
+                &mut attrs.name
+            } else {
+                &mut attrs.ref_id
+            };
+            *slot = Some(Cow::Borrowed(value));
+            rest = next;
+        }
+        true
     }
 
     fn malformed_attribute(&self) -> Error {
@@ -616,7 +658,7 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     fn number<T: std::str::FromStr>(&mut self, tag: &str, empty: bool) -> Result<T, Error> {
         let raw = self.content(tag, empty)?;
-        raw.trim_matches(XML_WS)
+        raw.trim_matches(is_xml_ws_char)
             .parse::<T>()
             .map_err(|_| self.invalid_value(format!("invalid <{tag}> value {:?}", clip(&raw))))
     }
@@ -642,7 +684,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             Tag::Nil => {
                 if !empty {
                     let t = self.text("Nil")?;
-                    if !t.trim_matches(XML_WS).is_empty() {
+                    if !t.trim_matches(is_xml_ws_char).is_empty() {
                         return Err(self.invalid_value("<Nil> must be empty"));
                     }
                 }
@@ -651,7 +693,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             Tag::Ref => {
                 if !empty {
                     let t = self.text("Ref")?;
-                    if !t.trim_matches(XML_WS).is_empty() {
+                    if !t.trim_matches(is_xml_ws_char).is_empty() {
                         return Err(self.invalid_value("<Ref> must be empty"));
                     }
                 }
@@ -670,7 +712,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             }
             Tag::B => {
                 let raw = self.content("B", empty)?;
-                match raw.trim_matches(XML_WS) {
+                match raw.trim_matches(is_xml_ws_char) {
                     "true" | "1" => Value::Bool(true),
                     "false" | "0" => Value::Bool(false),
                     other => {
@@ -723,7 +765,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             Tag::Ss => Value::SecureString(self.base64("SS", empty)?),
             Tag::G => {
                 let raw = self.content("G", empty)?;
-                match uuid::Uuid::try_parse(raw.trim_matches(XML_WS)) {
+                match uuid::Uuid::try_parse(raw.trim_matches(is_xml_ws_char)) {
                     Ok(g) => Value::Guid(g),
                     Err(_) => {
                         return Err(
@@ -735,7 +777,7 @@ impl<'a, 'l> Parser<'a, 'l> {
             Tag::Uri => Value::Uri(self.string("URI", empty)?),
             Tag::Version => {
                 let raw = self.content("Version", empty)?;
-                match raw.trim_matches(XML_WS).parse::<Version>() {
+                match raw.trim_matches(is_xml_ws_char).parse::<Version>() {
                     Ok(v) => Value::Version(v),
                     Err(_) => {
                         return Err(
@@ -752,7 +794,7 @@ impl<'a, 'l> Parser<'a, 'l> {
 
     fn trimmed(&mut self, tag: &str, empty: bool) -> Result<String, Error> {
         let raw = self.content(tag, empty)?;
-        Ok(decode_string(raw.trim_matches(XML_WS)).into_owned())
+        Ok(decode_string(raw.trim_matches(is_xml_ws_char)).into_owned())
     }
 
     fn base64(&mut self, tag: &str, empty: bool) -> Result<Vec<u8>, Error> {
@@ -934,7 +976,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                 Node::Start(e) => (e, false),
                 Node::Empty(e) => (e, true),
                 Node::End(e) if e == tag => {
-                    return Ok(self.prop_stack.drain(base..).collect());
+                    return Ok(self.prop_stack.split_off(base));
                 }
                 Node::End(e) => {
                     return Err(self.invalid(format!("expected </{tag}>, found </{e}>")));
@@ -977,7 +1019,7 @@ impl<'a, 'l> Parser<'a, 'l> {
                 Node::Start(e) => (e, false),
                 Node::Empty(e) => (e, true),
                 Node::End(e) if e == tag => {
-                    return Ok(self.item_stack.drain(base..).collect());
+                    return Ok(self.item_stack.split_off(base));
                 }
                 Node::End(e) => {
                     return Err(self.invalid(format!("expected </{tag}>, found </{e}>")));
@@ -1049,6 +1091,11 @@ static ATTR_SPECIAL: [bool; 256] = {
 const XML_WS: &[char] = &[' ', '\t', '\r', '\n'];
 
 /// At most 40 characters of untrusted text, for error messages.
+#[inline]
+fn is_xml_ws_char(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
 fn clip(s: &str) -> &str {
     match s.char_indices().nth(40) {
         Some((i, _)) => s.get(..i).unwrap_or(s),
