@@ -25,7 +25,7 @@ if [ "$target" = clixml_reader ] && [ -d "$shared/fixtures/windows-wsman" ] && [
     ' "$shared"/fixtures/windows-wsman/*.decoded.txt "$shared"/fixtures/windows-wsman/command_metadata_reply.clixml.txt
 fi
 case "$target" in
-    wsman_response|multipart_encrypted|outofproc_framing|codegen_catalog)
+    wsman_response|multipart_encrypted|outofproc_framing|codegen_catalog|fragment_defragmenter|psrp_message|psrp_runspace_pool)
         # Seeds generated from the recordings at run time (never committed).
         if [ -z "$(ls -A "$corpus")" ]; then
             python3 "$root/scripts/fuzz_seeds.py" "$target" "$corpus" "$shared"
