@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use psremote_codegen::filter::Filter;
+use psremote_codegen::live::{self, FetchError, SourceChoice};
 use psremote_codegen::metadata::{Catalog, CommandInfo, ParameterInfo};
 use psremote_codegen::{Options, fidelity, generate_full};
-use psremote_runtime::clixml::{ObjContent, PsObject, Value};
+use psremote_runtime::clixml::{PsObject, Value};
 use psremote_runtime::{ConnectionInfo, Session};
 
 use crate::args::{CommandsArgs, ConnectionArgs, ExportArgs, FilterArgs, MetadataArgs, SourceArg};
@@ -72,103 +73,38 @@ fn report_skipped(skipped: &[psremote_codegen::filter::Skipped]) {
     }
 }
 
-/// `$PSVersionTable.PSVersion` from APPLICATION_PRIVATE_DATA (MS-PSRP 2.2.2.13: a
-/// PSPrimitiveDictionary holding `PSVersionTable`).
-fn ps_version(apd: Option<&Value>) -> Option<String> {
-    fn lookup<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-        match &v.as_object()?.content {
-            ObjContent::Dict(entries) => entries
-                .iter()
-                .find(|(k, _)| k.as_str().is_some_and(|s| s.eq_ignore_ascii_case(key)))
-                .map(|(_, v)| v),
-            _ => v.as_object()?.get(key),
-        }
-    }
-    let apd = apd?;
-    let table = lookup(apd, "PSVersionTable").or_else(|| {
-        // Some servers nest it one level down (ApplicationPrivateData → dictionary).
-        match &apd.as_object()?.content {
-            ObjContent::Dict(entries) => entries
-                .iter()
-                .find_map(|(_, v)| lookup(v, "PSVersionTable")),
-            _ => None,
-        }
-    })?;
-    Some(crate::render::display::scalar(lookup(table, "PSVersion")?))
-}
-
-/// Reads the catalog from a live session: the discovery script, or GET_COMMAND_METADATA when
-/// asked for or when the endpoint refuses scripts (NoLanguage / JEA).
+/// Reads the catalog from a live session (`psremote_codegen::live::fetch`: the discovery
+/// script, or GET_COMMAND_METADATA when asked for or when the endpoint refuses scripts), then
+/// applies the filters.
 pub async fn fetch(
     session: &Session,
     f: &FilterArgs,
     for_import: bool,
 ) -> Result<Catalog, CliError> {
     let name = session.computer_name().to_string();
-    let remote = |e| CliError::runtime(Some(&name), e);
-    let mut catalog = match f.source {
-        Some(SourceArg::Protocol) => protocol(session, f).await?,
-        Some(SourceArg::Discovery) => discovery(session).await.map_err(|e| match e {
-            Fetch::Remote(e) => remote(e),
-            Fetch::Metadata(m) => m,
-        })?,
-        None => match discovery(session).await {
-            Ok(c) => c,
-            Err(Fetch::Remote(psremote_runtime::Error::PipelineFailed(rec))) => {
-                let fqid = rec
-                    .fully_qualified_error_id()
-                    .unwrap_or_default()
-                    .to_string();
-                eprintln!(
-                    "note: [{name}] the endpoint refused the discovery script ({}); reading \
-                     GET_COMMAND_METADATA instead (no parameter sets, mandatory flags or \
-                     validation in that reply)",
-                    if fqid.is_empty() { rec.message() } else { fqid }
-                );
-                protocol(session, f).await?
-            }
-            Err(Fetch::Remote(e)) => return Err(remote(e)),
-            Err(Fetch::Metadata(m)) => return Err(m),
-        },
+    let source = match f.source {
+        Some(SourceArg::Protocol) => SourceChoice::Protocol,
+        Some(SourceArg::Discovery) => SourceChoice::Discovery,
+        None => SourceChoice::Auto,
     };
-    let info = session.connection_info();
-    catalog.endpoint = Some(match &info.target {
-        psremote_runtime::Target::Wsman { url } => url.clone(),
-        _ => info.computer_name.clone(),
-    });
-    catalog.configuration_name = Some(info.configuration_name.clone());
-    catalog.ps_version = ps_version(session.application_private_data());
-    let (mut chosen, skipped) = filter(f, for_import).apply(&catalog);
+    let names: Vec<&str> = f.names.iter().map(String::as_str).collect();
+    let fetched = live::fetch(session, source, &names)
+        .await
+        .map_err(|e| match e {
+            FetchError::Remote(e) => CliError::runtime(Some(&name), e),
+            FetchError::Invalid(m) => CliError::Message(m),
+        })?;
+    if let Some(why) = &fetched.fell_back {
+        eprintln!(
+            "note: [{name}] the endpoint refused the discovery script ({why}); reading \
+             GET_COMMAND_METADATA instead (no parameter sets, mandatory flags or \
+             validation in that reply)"
+        );
+    }
+    let (mut chosen, skipped) = filter(f, for_import).apply(&fetched.catalog);
     report_skipped(&skipped);
     chosen.normalize();
     Ok(chosen)
-}
-
-enum Fetch {
-    Remote(psremote_runtime::Error),
-    Metadata(CliError),
-}
-
-async fn discovery(session: &Session) -> Result<Catalog, Fetch> {
-    let lines = session
-        .run_script_collect_strings(psremote_codegen::DISCOVERY_SCRIPT)
-        .await
-        .map_err(Fetch::Remote)?;
-    Catalog::from_discovery(lines).map_err(|e| {
-        Fetch::Metadata(CliError::Message(format!(
-            "the discovery output is not valid: {e}"
-        )))
-    })
-}
-
-async fn protocol(session: &Session, f: &FilterArgs) -> Result<Catalog, CliError> {
-    let names: Vec<&str> = f.names.iter().map(String::as_str).collect();
-    let values = session
-        .get_command_metadata(&names)
-        .await
-        .map_err(|e| CliError::runtime(Some(session.computer_name()), e))?;
-    psremote_codegen::protocol::from_values(&values)
-        .map_err(|e| CliError::Message(format!("the GET_COMMAND_METADATA reply is not valid: {e}")))
 }
 
 pub async fn commands(conn_args: &ConnectionArgs, args: &CommandsArgs) -> Result<i32, CliError> {

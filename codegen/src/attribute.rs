@@ -8,6 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{Ident, LitStr, Token};
 
 use crate::builder::refresh_command;
+use crate::live;
 use crate::metadata::Catalog;
 use crate::{Options, generate};
 
@@ -72,6 +73,16 @@ pub fn expand(
     attr: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> syn::Result<proc_macro2::TokenStream> {
+    expand_with_env(attr, item, &live::process_env)
+}
+
+/// [`expand`] with the environment given: [`live::LIVE_ENV`] and the connection settings are
+/// read through `env` (tests pass a map instead of changing the process environment).
+pub fn expand_with_env(
+    attr: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+    env: live::Env<'_>,
+) -> syn::Result<proc_macro2::TokenStream> {
     let args: Args = syn::parse2(attr)?;
     let mut module: syn::ItemMod = syn::parse2(item).map_err(|e| {
         syn::Error::new(
@@ -82,6 +93,9 @@ pub fn expand(
     let given = args.metadata.value();
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_owned());
     let path = std::path::Path::new(&manifest_dir).join(&given);
+    // Opt-in: refresh the cache from the endpoint first (errors point at the attribute).
+    live::refresh_from_env(&path, &given, env)
+        .map_err(|e| syn::Error::new(args.metadata.span(), e.to_string()))?;
     if !path.is_file() {
         return Err(syn::Error::new(
             args.metadata.span(),
@@ -122,10 +136,12 @@ pub fn expand(
         }
     }
     let generated = generate(&catalog, &options);
-    // Track the cache file: editing it rebuilds the crate.
+    // Track the cache file (editing it rebuilds the crate) and the live switch (rustc records
+    // `option_env!` reads in the dep-info, so cargo rebuilds when it is set or unset).
     let track_path = path.display().to_string();
+    let live_env = live::LIVE_ENV;
     let track = quote! {
-        const _: &[u8] = include_bytes!(#track_path);
+        const _: (&[u8], Option<&str>) = (include_bytes!(#track_path), option_env!(#live_env));
     };
     let file: syn::File = syn::parse2(quote!(#track #generated))?;
     let content = module

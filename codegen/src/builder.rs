@@ -28,6 +28,9 @@ pub enum BuildError {
         source: MetadataError,
         command: String,
     },
+    /// The opt-in live refresh (`PSREMOTE_LIVE_METADATA`) failed.
+    #[error("{0}")]
+    Live(#[from] crate::live::LiveError),
     #[error("runtime path {0:?} is not a Rust path")]
     RuntimePath(String),
     #[error("OUT_DIR is not set: write_to_out_dir runs from a build script")]
@@ -112,11 +115,18 @@ impl Builder {
         Ok(o)
     }
 
-    /// Reads the catalog this builder points at.
+    /// Reads the catalog this builder points at (refreshed from the endpoint first when
+    /// `PSREMOTE_LIVE_METADATA` is set, like the macro: see [`crate::live`]).
     pub fn catalog(&self) -> Result<Catalog, BuildError> {
+        self.catalog_with_env(&crate::live::process_env)
+    }
+
+    /// [`Self::catalog`] with the environment given (tests).
+    pub fn catalog_with_env(&self, env: crate::live::Env<'_>) -> Result<Catalog, BuildError> {
         let given = self.metadata.as_ref().ok_or(BuildError::NoMetadata)?;
         let path = self.resolve(given);
         let shown = given.display().to_string();
+        crate::live::refresh_from_env(&path, &shown, env)?;
         if !path.is_file() {
             return Err(BuildError::Missing {
                 command: refresh_command(&shown),
@@ -142,6 +152,7 @@ impl Builder {
         if let Some(m) = &self.metadata {
             println!("cargo:rerun-if-changed={}", self.resolve(m).display());
         }
+        println!("cargo:rerun-if-env-changed={}", crate::live::LIVE_ENV);
         let code = self.generate()?;
         let path = Path::new(&out).join(file_name);
         std::fs::write(&path, code).map_err(|source| BuildError::Write {

@@ -6,7 +6,9 @@
 //! - [`filter`]: Import-PSSession's command filters and safe-name checks;
 //! - [`generate()`]: metadata → `TokenStream` / formatted source;
 //! - [`fidelity`]: how much of a catalog the generated API types;
-//! - [`Builder`]: the build.rs front end.
+//! - [`Builder`]: the build.rs front end;
+//! - [`live`]: metadata from an endpoint (the `live` feature), and the opt-in build-time
+//!   refresh (`PSREMOTE_LIVE_METADATA=1`).
 
 pub mod attribute;
 pub mod builder;
@@ -15,6 +17,7 @@ pub mod drift;
 pub mod fidelity;
 pub mod filter;
 pub mod generate;
+pub mod live;
 pub mod metadata;
 pub mod names;
 pub mod protocol;

@@ -13,6 +13,12 @@
 //! (the runtime crate's path, default `::psremote`). The macro reads only the cache file (no
 //! network at build time) and tracks it, so editing or refreshing it rebuilds the crate. It is
 //! the same generator as the build.rs `Builder` and the CLI's `export`.
+//!
+//! Live refresh, opt-in: with the `live` feature and `PSREMOTE_LIVE_METADATA=1` the macro
+//! first connects to `PSREMOTE_URL` (`PSREMOTE_USER`, `PSREMOTE_PASSWORD`,
+//! `PSREMOTE_ALLOW_UNENCRYPTED`; `PSREMOTE_LIVE_TIMEOUT` seconds, default 60), reads the
+//! catalog and rewrites the cache when it changed. Without the feature, setting the variable is
+//! a compile error saying so. See `psremote_codegen::live`.
 
 use proc_macro::TokenStream;
 
@@ -95,6 +101,33 @@ mod tests {
             msg.contains("psremote metadata HOST --out .psremote/nowhere.json"),
             "{msg}"
         );
+    }
+
+    /// `PSREMOTE_LIVE_METADATA=1` on a macro built without the `live` feature is a compile
+    /// error at the attribute saying what to do, not a silent offline build. (When the
+    /// workspace build unifies `live` on, the request goes on to want an endpoint.)
+    #[test]
+    fn live_request_without_the_feature_says_to_enable_it() {
+        let env = |k: &str| (k == psremote_codegen::live::LIVE_ENV).then(|| "1".to_owned());
+        let err = psremote_codegen::attribute::expand_with_env(
+            quote!(metadata = ".psremote/peer.json"),
+            quote!(
+                mod remote {}
+            ),
+            &env,
+        )
+        .expect_err("live asked for");
+        let msg = err.to_string();
+        if psremote_codegen::live::ENABLED {
+            assert!(msg.contains("PSREMOTE_URL is not"), "{msg}");
+        } else {
+            assert!(msg.contains("without the `live` feature"), "{msg}");
+            assert!(msg.contains("features = [\"live\"]"), "{msg}");
+            assert!(
+                msg.contains("psremote metadata HOST --out .psremote/peer.json"),
+                "{msg}"
+            );
+        }
     }
 
     #[test]
