@@ -131,6 +131,34 @@ pub struct ConnectionArgs {
     /// Seconds to wait for a connection and the runspace pool to open (-OpenTimeout).
     #[arg(long, global = true, value_name = "SECS")]
     pub connect_timeout: Option<f64>,
+
+    /// Seconds a reply may take beyond --operation-timeout before the request is given up
+    /// (a stalled server surfaces after operation timeout + this).
+    #[arg(long, global = true, value_name = "SECS")]
+    pub request_grace: Option<f64>,
+
+    /// The name the server's TLS certificate must carry, when it differs from the host given
+    /// (connecting by IP address, or through a tunnel).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+
+    /// HTTP proxy for WS-Man (`http://proxy:3128`; -ProxyAccessType).
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Kerberos: the KDC (`host`, `host:port`, `tcp://…`, `udp://…` or a KDC proxy URL), instead
+    /// of krb5.conf / DNS.
+    #[arg(long, global = true, value_name = "KDC")]
+    pub kdc: Option<String>,
+
+    /// Kerberos: the realm of a user name given without one.
+    #[arg(long, global = true, value_name = "REALM")]
+    pub realm: Option<String>,
+
+    /// Kerberos: the host name in the service principal (`HTTP/<name>`), when it differs from
+    /// the host connected to.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub spn_host: Option<String>,
 }
 
 /// `--auth` values (-Authentication).

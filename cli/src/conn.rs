@@ -170,6 +170,24 @@ pub fn connection_infos(
             // Opening the pool is bounded by the same wait as the connection itself.
             info = info.connect_timeout(d).open_timeout(d);
         }
+        if let Some(t) = args.request_grace {
+            info = info.request_grace(secs(t, "--request-grace")?);
+        }
+        if let Some(name) = &args.tls_server_name {
+            info = info.tls_server_name(name.clone());
+        }
+        if let Some(url) = &args.proxy {
+            info = info.proxy(url.clone());
+        }
+        if let Some(kdc) = &args.kdc {
+            info = info.kdc(kdc.clone());
+        }
+        if let Some(realm) = &args.realm {
+            info = info.kerberos_realm(realm.clone());
+        }
+        if let Some(name) = &args.spn_host {
+            info = info.spn_hostname(name.clone());
+        }
         info.validate().map_err(|e| CliError::runtime(None, e))?;
         out.push(info);
     }
@@ -205,5 +223,64 @@ mod tests {
         assert_eq!(host_part("https://server:5986/wsman"), "server");
         assert_eq!(host_part("admin@box:22"), "box");
         assert_eq!(host_part("[::1]:80"), "::1");
+    }
+
+    #[test]
+    fn transport_flags_reach_the_connection_settings() {
+        use clap::Parser;
+        let cli = crate::args::Cli::try_parse_from([
+            "psremote",
+            "invoke",
+            "-C",
+            "10.0.0.5",
+            "--https",
+            "--auth",
+            "kerberos",
+            "--user",
+            "alice",
+            "--tls-server-name",
+            "server01.corp.example",
+            "--kdc",
+            "dc01.corp.example",
+            "--realm",
+            "corp.example",
+            "--spn-host",
+            "server01.corp.example",
+            "--request-grace",
+            "2.5",
+            "--proxy",
+            "http://proxy:3128",
+            "Get-Date",
+        ])
+        .expect("flags parse");
+        let infos = connection_infos(&cli.conn, &["10.0.0.5".to_string()], None).expect("valid");
+        let info = &infos[0];
+        assert_eq!(
+            info.tls.server_name.as_deref(),
+            Some("server01.corp.example")
+        );
+        assert_eq!(
+            info.kdc_url().as_deref(),
+            Some("tcp://dc01.corp.example:88")
+        );
+        assert_eq!(info.kerberos_user("alice"), "alice@CORP.EXAMPLE");
+        assert_eq!(
+            info.kerberos.spn_hostname.as_deref(),
+            Some("server01.corp.example")
+        );
+        assert_eq!(info.request_grace, Duration::from_millis(2500));
+        assert_eq!(info.proxy.as_deref(), Some("http://proxy:3128"));
+
+        let bad = crate::args::Cli::try_parse_from([
+            "psremote",
+            "invoke",
+            "-C",
+            "h",
+            "--request-grace",
+            "0",
+            "Get-Date",
+        ])
+        .expect("flags parse");
+        assert!(connection_infos(&bad.conn, &["h".to_string()], None).is_err());
     }
 }
