@@ -382,18 +382,32 @@ fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
-}
+/// Bytes of the plain names the scans accept (`[A-Za-z0-9_.:-]`).
+static NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':');
+        c += 1;
+    }
+    t
+};
 
 /// An XML name of the plain kind WS-Man uses: ASCII, at most one `:`, not at either end.
 fn plain_name(n: &str) -> bool {
     let b = n.as_bytes();
-    !b.is_empty()
-        && is_name_start(b[0])
-        && b.iter().all(|&c| is_name_byte(c))
-        && b.iter().filter(|&&c| c == b':').count() <= 1
-        && !n.ends_with(':')
+    let Some((&first, rest)) = b.split_first() else {
+        return false;
+    };
+    let mut colons = 0;
+    for &c in rest {
+        if !NAME_BYTE[c as usize] {
+            return false;
+        }
+        colons += usize::from(c == b':');
+    }
+    is_name_start(first) && colons <= 1 && b.last() != Some(&b':')
 }
 
 /// Calls `f(name, value)` for each attribute of a start tag's attribute text; `None` if the
@@ -403,7 +417,11 @@ fn each_attr<'d>(
     mut f: impl FnMut(&'d str, &'d str) -> Option<()>,
 ) -> Option<()> {
     loop {
-        let trimmed = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+        let ws = rest
+            .bytes()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .unwrap_or(rest.len());
+        let trimmed = &rest[ws..];
         if trimmed.is_empty() {
             return Some(());
         }
@@ -411,7 +429,7 @@ fn each_attr<'d>(
         if trimmed.len() == rest.len() && !rest.is_empty() {
             return None;
         }
-        let eq = trimmed.find('=')?;
+        let eq = trimmed.bytes().position(|b| b == b'=')?;
         let name = &trimmed[..eq];
         if !plain_name(name) {
             return None;
@@ -421,7 +439,7 @@ fn each_attr<'d>(
         if quote != b'"' && quote != b'\'' {
             return None;
         }
-        let close = after[1..].find(quote as char)? + 1;
+        let close = after[1..].bytes().position(|b| b == quote)? + 1;
         let value = &after[1..close];
         f(name, value)?;
         rest = &after[close + 1..];
@@ -441,9 +459,6 @@ fn scan_doc<'d>(
     mut visit: impl FnMut(ScanEvent<'_, 'd>) -> Option<()>,
 ) -> Option<()> {
     let bytes = doc.as_bytes();
-    if bytes.contains(&b'&') {
-        return None;
-    }
     let mut i = 0;
     if doc.starts_with("<?xml") {
         i = doc.find("?>")? + 2;
@@ -454,7 +469,14 @@ fn scan_doc<'d>(
     let mut bindings: Vec<(&'d str, &'d str)> = Vec::with_capacity(16);
     let mut roots = 0usize;
     loop {
-        let lt = doc[i..].find('<').map_or(doc.len(), |p| i + p);
+        // Plain byte loops: the pieces are short, and memchr's setup cost more than it saved.
+        let lt = bytes[i..]
+            .iter()
+            .position(|&b| b == b'<' || b == b'&')
+            .map_or(doc.len(), |p| i + p);
+        if bytes.get(lt) == Some(&b'&') {
+            return None;
+        }
         let text = &doc[i..lt];
         if !text.is_empty() {
             if stack.is_empty() {
@@ -474,7 +496,7 @@ fn scan_doc<'d>(
         let tag_start = lt + 1;
         match bytes.get(tag_start) {
             Some(b'/') => {
-                let gt = doc[tag_start..].find('>')? + tag_start;
+                let gt = bytes[tag_start..].iter().position(|&b| b == b'>')? + tag_start;
                 let name = doc[tag_start + 1..gt].trim_end_matches([' ', '\t', '\r', '\n']);
                 let (open, before) = stack.pop()?;
                 if open != name {
@@ -486,27 +508,36 @@ fn scan_doc<'d>(
             }
             Some(&c) if is_name_start(c) => {
                 // The tag ends at the first '>' outside quotes; '<' inside it gives up.
-                let mut quote = None;
-                let mut gt = None;
-                for (k, &c) in bytes[tag_start..].iter().enumerate() {
-                    match (quote, c) {
-                        (None, b'"' | b'\'') => quote = Some(c),
-                        (Some(q), _) if c == q => quote = None,
-                        (_, b'<') => return None,
-                        (None, b'>') => {
-                            gt = Some(tag_start + k);
-                            break;
+                // Quoted values are skipped with a memchr-backed search.
+                let mut k = tag_start;
+                let gt = loop {
+                    let rel = bytes[k..]
+                        .iter()
+                        .position(|&c| matches!(c, b'"' | b'\'' | b'<' | b'>' | b'&'))?;
+                    k += rel;
+                    match bytes[k] {
+                        b'>' => break k,
+                        b'<' | b'&' => return None,
+                        q => {
+                            let close = bytes[k + 1..]
+                                .iter()
+                                .position(|&c| c == q || c == b'<' || c == b'&')?;
+                            if bytes[k + 1 + close] != q {
+                                return None;
+                            }
+                            k += close + 2;
                         }
-                        _ => {}
                     }
-                }
-                let gt = gt?;
+                };
                 let mut inner = &doc[tag_start..gt];
                 let empty = inner.ends_with('/');
                 if empty {
                     inner = &inner[..inner.len() - 1];
                 }
-                let name_end = inner.find([' ', '\t', '\r', '\n']).unwrap_or(inner.len());
+                let name_end = inner
+                    .bytes()
+                    .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                    .unwrap_or(inner.len());
                 let (name, attrs) = inner.split_at(name_end);
                 if !plain_name(name) || stack.len() >= crate::xml::MAX_DEPTH {
                     return None;
