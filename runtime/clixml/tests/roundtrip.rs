@@ -168,6 +168,61 @@ proptest! {
     }
 }
 
+/// Markup and text pieces spliced into valid CLIXML to break it.
+const FRAGMENTS: &[&str] = &[
+    "<",
+    ">",
+    "/>",
+    "</",
+    "</S>",
+    "<S>",
+    "<Obj>",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "<?",
+    "?>",
+    "<!DOCTYPE",
+    "\"",
+    "'",
+    "=",
+    " N=\"x\"",
+    " RefId=\"0\"",
+    "&",
+    "&amp;",
+    "&#x",
+    "&#0;",
+    ";",
+    "_x",
+    "_xD800_",
+    "\r",
+    "\r\n",
+    "\u{e9}",
+    "\u{1F600}",
+    "<Ref RefId=\"0\" />",
+    "<TNRef RefId=\"0\"/>",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Truncated or spliced input gives a value or an error, never a panic.
+    #[test]
+    fn broken_input_never_panics(
+        v in value(),
+        cut in any::<prop::sample::Index>(),
+        at in any::<prop::sample::Index>(),
+        frag in prop::sample::select(FRAGMENTS),
+    ) {
+        let xml = to_string(&v);
+        let boundary = |i: usize| (0..=i).rev().find(|&j| xml.is_char_boundary(j)).unwrap_or(0);
+        let _ = from_str(&xml[..boundary(cut.index(xml.len() + 1))]);
+        let at = boundary(at.index(xml.len() + 1));
+        let _ = from_str(&format!("{}{frag}{}", &xml[..at], &xml[at..]));
+    }
+}
+
 #[cfg(feature = "json")]
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]

@@ -107,6 +107,35 @@ fn string_encoding_of_2_2_5_3_2() {
     assert_eq!(one("<S N=\"a_x0020_b\">x</S>"), Value::String("x".into()));
 }
 
+/// Text split by comments, processing instructions and CDATA sections reads as one string;
+/// end tags may carry whitespace; markup between elements is skipped.
+#[test]
+fn text_mixed_with_markup() {
+    assert_eq!(
+        one("<S>a<!-- c -->b<?pi x?>&amp;<![CDATA[&\r\n]]>\rc</S >"),
+        Value::String("ab&&\n\nc".into())
+    );
+    assert_eq!(one("<I32> 4<!---->2 </I32>"), Value::I32(42),);
+    let v = one("<Obj RefId=\"0\">\r\n <!-- x --><?pi?>\n<MS>\t<S N=\"a\">x</S\n></MS>\n</Obj>");
+    assert_eq!(
+        v.as_object().unwrap().get("a"),
+        Some(&Value::String("x".into()))
+    );
+    for bad in [
+        "<S>a<b/></S>",
+        "<S>a</T>",
+        "<S>&#0;</S>",
+        "<S>&amp</S>",
+        "<S><!-- x</S>",
+        "<S><![CDATA[x</S>",
+        "<S>x</S",
+        "<Obj>text</Obj>",
+        "<Obj><![CDATA[x]]></Obj>",
+    ] {
+        assert!(from_str(bad).is_err(), "{bad}");
+    }
+}
+
 #[test]
 fn float_spellings_of_dotnet() {
     for (xml, v) in [
