@@ -824,10 +824,75 @@ struct Batch {
 }
 
 struct Slot {
-    forward: mpsc::UnboundedSender<Batch>,
+    /// The consumer's bounded channel.
+    out: mpsc::Sender<Delivery>,
+    /// Set once the consumer's channel was full: from then on every batch goes through a
+    /// forwarder task, so deliveries stay in order and the carrier waits for room.
+    forward: Option<mpsc::UnboundedSender<Batch>>,
+    /// The consumer is gone (seen by the driver itself).
+    gone: bool,
     pending: Vec<Delivery>,
     abandoned: bool,
     stop_sent: bool,
+}
+
+impl Slot {
+    fn new(out: mpsc::Sender<Delivery>) -> Slot {
+        Slot {
+            out,
+            forward: None,
+            gone: false,
+            pending: Vec::new(),
+            abandoned: false,
+            stop_sent: false,
+        }
+    }
+
+    /// Hands the pending deliveries to the consumer, then releases the carrier (`resume`).
+    /// While the consumer has room this happens right here, with no task in between (a call
+    /// wakes its caller once); a full channel hands over to a forwarder task that waits for
+    /// room. Returns true when it found the consumer gone just now.
+    fn deliver(
+        &mut self,
+        pid: Uuid,
+        resume: Option<oneshot::Sender<()>>,
+        driver: &mpsc::Sender<Request>,
+    ) -> bool {
+        let items = std::mem::take(&mut self.pending);
+        if let Some(f) = &self.forward {
+            let _ = f.send(Batch { items, resume });
+            return false;
+        }
+        let mut newly_gone = false;
+        let mut items = items.into_iter();
+        while let Some(item) = items.next() {
+            if self.gone {
+                continue;
+            }
+            match self.out.try_send(item) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(item)) => {
+                    let rest: Vec<Delivery> = std::iter::once(item).chain(items).collect();
+                    let (ftx, frx) = mpsc::unbounded_channel();
+                    tokio::spawn(forward(frx, self.out.clone(), driver.clone(), pid));
+                    let _ = ftx.send(Batch {
+                        items: rest,
+                        resume,
+                    });
+                    self.forward = Some(ftx);
+                    return newly_gone;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    self.gone = true;
+                    newly_gone = true;
+                }
+            }
+        }
+        if let Some(r) = resume {
+            let _ = r.send(());
+        }
+        newly_gone
+    }
 }
 
 /// Moves batches into the consumer's bounded channel; waits for room (backpressure), then
@@ -902,17 +967,7 @@ impl Driver {
     }
 
     fn add_slot(&mut self, pid: Uuid, out: mpsc::Sender<Delivery>) {
-        let (ftx, frx) = mpsc::unbounded_channel();
-        tokio::spawn(forward(frx, out, self.self_tx.clone(), pid));
-        self.pipelines.insert(
-            pid,
-            Slot {
-                forward: ftx,
-                pending: Vec::new(),
-                abandoned: false,
-                stop_sent: false,
-            },
-        );
+        self.pipelines.insert(pid, Slot::new(out));
     }
 
     /// Returns true when the driver should exit.
@@ -1064,10 +1119,7 @@ impl Driver {
                 for (pid, mut slot) in self.pipelines.drain() {
                     slot.pending
                         .push(Delivery::End(PipelineEnd::Failed(Error::Closed)));
-                    let _ = slot.forward.send(Batch {
-                        items: std::mem::take(&mut slot.pending),
-                        resume: None,
-                    });
+                    slot.deliver(pid, None, &self.self_tx);
                     tracing::debug!(%pid, "pipeline ended by close");
                 }
                 // Closing is the transport's (WS-Man Delete, out-of-process `<Close>`); what
@@ -1342,6 +1394,7 @@ impl Driver {
             .filter(|(_, s)| matches!(s.pending.last(), Some(Delivery::End(_))))
             .map(|(k, _)| *k)
             .collect();
+        let mut gone = Vec::new();
         for (pid, slot) in self.pipelines.iter_mut() {
             let token = if Some(*pid) == fetched_for {
                 resume.take()
@@ -1351,10 +1404,16 @@ impl Driver {
             if slot.pending.is_empty() && token.is_none() {
                 continue;
             }
-            let _ = slot.forward.send(Batch {
-                items: std::mem::take(&mut slot.pending),
-                resume: token,
-            });
+            if slot.deliver(*pid, token, &self.self_tx) {
+                gone.push(*pid);
+            }
+        }
+        // As `Request::Abandon`: stop it and drop what it still sends.
+        for pid in gone {
+            if let Some(s) = self.pipelines.get_mut(&pid) {
+                s.abandoned = true;
+            }
+            self.stop(pid);
         }
         // Data for the pool or for a pipeline we no longer track: nothing to wait for.
         if let Some(r) = resume {
@@ -1368,10 +1427,7 @@ impl Driver {
     }
 
     fn flush_slot_owned(&mut self, pid: Uuid, mut slot: Slot, resume: Option<oneshot::Sender<()>>) {
-        let _ = slot.forward.send(Batch {
-            items: std::mem::take(&mut slot.pending),
-            resume,
-        });
+        slot.deliver(pid, resume, &self.self_tx);
         self.pool.remove_pipeline(pid);
         self.sender.finished(pid);
     }
