@@ -14,7 +14,8 @@ step "endpoint suite (pypsrp against tests/peer)"
 bash tests/peer/run_tests.sh
 
 step "cargo test --workspace"
-# The example binaries (and the build.rs example crate) that tests/examples.rs runs.
+# The example binaries (and the build.rs example crate) that tests/examples.rs runs, and the
+# psremote CLI it runs `export` with for examples/exported-app (built there, sharing target/).
 cargo build --workspace --bins --examples
 cargo test --workspace --all-targets --no-fail-fast
 cargo test --workspace --doc

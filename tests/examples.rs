@@ -160,3 +160,108 @@ fn build_rs_example_runs_generated_stubs() {
         "{stdout}"
     );
 }
+
+/// `examples/exported-app`: an app using the crate `psremote export` writes (Export-PSSession).
+/// The crate is generated here, offline from the checked-in cache, into a temporary copy of the
+/// app; the app is built with this workspace's target dir (its compiled dependencies are
+/// reused) and run against the endpoint.
+#[test]
+fn exported_crate_app_runs_typed_stubs() {
+    let Some(peer) = peer() else { return };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cli = example("../psremote");
+    assert!(
+        cli.is_file(),
+        "{} is missing: build it with `cargo build -p psremote-cli` (scripts/test.sh does)",
+        cli.display()
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = dir.path().join("exported-app");
+    std::fs::create_dir_all(app.join("src")).expect("app dir");
+    let source = root.join("examples/exported-app");
+    let manifest = std::fs::read_to_string(source.join("Cargo.toml")).expect("app Cargo.toml");
+    let runtime = root.join("runtime").display().to_string();
+    let manifest = manifest.replace("\"../../runtime\"", &format!("{runtime:?}"));
+    assert!(manifest.contains(&format!("{runtime:?}")), "{manifest}");
+    std::fs::write(app.join("Cargo.toml"), manifest).expect("write Cargo.toml");
+    std::fs::copy(source.join("src/main.rs"), app.join("src/main.rs")).expect("main.rs");
+    // The same dependency versions as the workspace, so its compiled crates are reused.
+    std::fs::copy(root.join("Cargo.lock"), app.join("Cargo.lock")).expect("Cargo.lock");
+
+    // psremote export --from-metadata: offline, from the cache the other examples use.
+    let out = Command::new(&cli)
+        .arg("export")
+        .arg("--from-metadata")
+        .arg(root.join("examples/.psremote/peer.json"))
+        .arg("--out")
+        .arg(app.join("peer-commands"))
+        .arg("--runtime-path")
+        .arg(root.join("runtime"))
+        .output()
+        .expect("psremote export runs");
+    assert!(
+        out.status.success(),
+        "psremote export: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // target/<profile>/examples → target (RUSTFLAGS and the profile are inherited, so the
+    // fingerprints of the shared dependencies match).
+    let target = example("")
+        .parent()
+        .and_then(|profile| profile.parent())
+        .map(std::path::Path::to_path_buf)
+        .expect("target dir");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let build = Command::new(cargo)
+        .args(["build", "--quiet", "--offline", "--manifest-path"])
+        .arg(app.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("cargo runs");
+    assert!(
+        build.status.success(),
+        "the app does not build on the exported crate:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+
+    let path = example("../psremote-example-exported-app");
+    let out = Command::new(&path)
+        .env("PSREMOTE_URL", peer.http_url())
+        .env("PSREMOTE_USER", USER)
+        .env("PSREMOTE_PASSWORD", PASSWORD)
+        .env("PSREMOTE_ALLOW_UNENCRYPTED", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{} does not run: {e}", path.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Typed Process objects: a name and an i32 id each.
+    let processes: Vec<(&str, i32)> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("process "))
+        .filter_map(|l| {
+            let (name, id) = l.split_once(" id=")?;
+            Some((name, id.parse().ok()?))
+        })
+        .collect();
+    assert!(!processes.is_empty(), "{stdout}");
+    // Get-Process -Id of the first one finds that same process.
+    let (name, id) = processes[0];
+    assert!(
+        stdout.lines().any(|l| l == format!("by-id {id} {name}")),
+        "{stdout}"
+    );
+    // Get-Date decoded as a System.DateTime (xs:dateTime text).
+    let date = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("date "))
+        .unwrap_or_else(|| panic!("no date: {stdout}"));
+    assert!(
+        date.len() >= 19 && date.as_bytes().get(10) == Some(&b'T'),
+        "{date}"
+    );
+}
