@@ -51,7 +51,9 @@ enum Request {
         input: Option<Vec<Value>>,
         streamed_input: bool,
         out: mpsc::Sender<Delivery>,
-        started: oneshot::Sender<Result<Uuid>>,
+        /// `None`: a failure to start is the first (and last) delivery on `out` instead,
+        /// so a plain invoke waits for one answer, not two.
+        started: Option<oneshot::Sender<Result<Uuid>>>,
     },
     CommandMetadata {
         names: Vec<String>,
@@ -451,7 +453,7 @@ impl Session {
                 input,
                 streamed_input,
                 out,
-                started,
+                started: Some(started),
             })
             .await
             .map_err(|_| Error::Closed)?;
@@ -466,6 +468,34 @@ impl Session {
                 tx: self.inner.tx.clone(),
                 pipeline,
             }),
+        })
+    }
+
+    /// Starts a pipeline whose caller only reads it to the end (`invoke*`): no stopper and no
+    /// separate "started" answer; a failure to start arrives as the stream's end
+    /// (`Error::NotStarted`), so the caller's task is woken once per call, not twice.
+    async fn start_unacked(
+        &self,
+        ps: PowerShell,
+        input: Option<Vec<Value>>,
+    ) -> Result<PipelineStream> {
+        self.check_usable().map_err(Error::not_started)?;
+        let (out, rx) = mpsc::channel(self.inner.info.stream_buffer.max(1));
+        self.inner
+            .tx
+            .send(Request::Invoke {
+                ps,
+                input,
+                streamed_input: false,
+                out,
+                started: None,
+            })
+            .await
+            .map_err(|_| Error::Closed)?;
+        Ok(PipelineStream {
+            rx,
+            done: false,
+            stopper: None,
         })
     }
 
@@ -547,7 +577,9 @@ impl Session {
         ps: impl Into<PowerShell>,
         input: impl IntoIterator<Item = Value>,
     ) -> Result<Invocation> {
-        let mut s = self.stream(ps, input).await?;
+        let input: Vec<Value> = input.into_iter().collect();
+        let input = (!input.is_empty()).then_some(input);
+        let mut s = self.start_unacked(ps.into(), input).await?;
         let mut inv = Invocation::default();
         while let Some(d) = s.next_delivery().await {
             match d {
@@ -996,10 +1028,20 @@ impl Driver {
                     }
                     Ok(pid)
                 });
-                if let Ok(pid) = r {
-                    self.add_slot(pid, out);
+                match (r, started) {
+                    (r, Some(started)) => {
+                        if let Ok(pid) = r {
+                            self.add_slot(pid, out);
+                        }
+                        let _ = started.send(r);
+                    }
+                    (Ok(pid), None) => self.add_slot(pid, out),
+                    (Err(e), None) => {
+                        // A fresh channel has room for this one delivery.
+                        let _ =
+                            out.try_send(Delivery::End(PipelineEnd::Failed(Error::not_started(e))));
+                    }
                 }
-                let _ = started.send(r);
             }
             Request::CommandMetadata {
                 names,
