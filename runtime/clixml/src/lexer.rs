@@ -255,6 +255,12 @@ fn unescape_from(raw: &str, first: usize) -> Result<String, EntityError> {
                     "quot" => out.push('"'),
                     _ => match name.strip_prefix('#') {
                         Some(num) => out.push(char_ref(num).ok_or(EntityError::Malformed(i))?),
+                        // `&` followed by something that is no Name (XML 1.0 §2.3) before `;`.
+                        None if name.is_empty()
+                            || name.bytes().any(|b| is_xml_ws(b) || b == b'&' || b == b'<') =>
+                        {
+                            return Err(EntityError::Malformed(i));
+                        }
                         None => {
                             let shown: String = name.chars().take(40).collect();
                             return Err(EntityError::Unknown(i, shown));
@@ -379,7 +385,16 @@ mod tests {
         assert_eq!(ok("a\r\nb\rc\n"), "a\nb\nc\n");
         // A character reference to CR is kept (only literal line ends are normalized).
         assert_eq!(ok("a&#13;\nb"), "a\r\nb");
-        for bad in ["&#0;", "&#xD800;", "&#x;", "&amp", "&#12a;", "&#x110000;"] {
+        for bad in [
+            "&#0;",
+            "&#xD800;",
+            "&#x;",
+            "&amp",
+            "&#12a;",
+            "&#x110000;",
+            "&;",
+            "&amo &lt;",
+        ] {
             assert!(
                 matches!(unescape(bad), Err(EntityError::Malformed(_))),
                 "{bad}"
