@@ -94,7 +94,8 @@ pub fn expand_with_env(
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_owned());
     let path = std::path::Path::new(&manifest_dir).join(&given);
     // Opt-in: refresh the cache from the endpoint first (errors point at the attribute).
-    live::refresh_from_env(&path, &given, env)
+    let patterns: Vec<String> = args.commands.iter().map(LitStr::value).collect();
+    live::refresh_from_env(&path, &given, &patterns, env)
         .map_err(|e| syn::Error::new(args.metadata.span(), e.to_string()))?;
     if !path.is_file() {
         return Err(syn::Error::new(

@@ -126,7 +126,7 @@ impl Builder {
         let given = self.metadata.as_ref().ok_or(BuildError::NoMetadata)?;
         let path = self.resolve(given);
         let shown = given.display().to_string();
-        crate::live::refresh_from_env(&path, &shown, env)?;
+        crate::live::refresh_from_env(&path, &shown, &self.commands, env)?;
         if !path.is_file() {
             return Err(BuildError::Missing {
                 command: refresh_command(&shown),

@@ -133,12 +133,14 @@ pub enum Refreshed {
 }
 
 /// The macro's and the Builder's live step: when [`LIVE_ENV`] is set, fetch the catalog from
-/// the endpoint and refresh the cache at `path` (shown to users as `shown`). `Ok(None)` when
-/// no live fetch was asked for. Each cache is fetched once per process (a crate with several
+/// the endpoint and refresh the cache at `path` (shown to users as `shown`), keeping its scope
+/// (see [`refresh`]) plus the front end's `commands` patterns. `Ok(None)` when no live fetch
+/// was asked for. Each cache and scope is fetched once per process (a crate with several
 /// attributes on one cache connects once).
 pub fn refresh_from_env(
     path: &Path,
     shown: &str,
+    commands: &[String],
     env: Env<'_>,
 ) -> Result<Option<Refreshed>, LiveError> {
     if !requested(env) {
@@ -146,7 +148,7 @@ pub fn refresh_from_env(
     }
     #[cfg(not(feature = "live"))]
     {
-        let _ = path;
+        let _ = (path, commands);
         Err(feature_missing(shown))
     }
     #[cfg(feature = "live")]
@@ -155,15 +157,21 @@ pub fn refresh_from_env(
         use std::sync::Mutex;
         let _ = shown;
         let settings = LiveSettings::from_env(env)?;
-        static DONE: Mutex<BTreeSet<std::path::PathBuf>> = Mutex::new(BTreeSet::new());
-        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        type Key = (std::path::PathBuf, Vec<String>);
+        static DONE: Mutex<BTreeSet<Key>> = Mutex::new(BTreeSet::new());
+        let mut scope = commands.to_vec();
+        scope.sort();
+        let key = (
+            path.canonicalize().unwrap_or_else(|_| path.to_path_buf()),
+            scope,
+        );
         let mut done = DONE
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if done.contains(&key) {
             return Ok(Some(Refreshed::Unchanged));
         }
-        let r = refresh(&settings, path)?;
+        let r = refresh(&settings, path, commands)?;
         done.insert(key);
         Ok(Some(r))
     }
@@ -332,7 +340,26 @@ mod enabled {
     /// skip list applied), closes, and writes it to `path` unless the file already holds
     /// exactly that catalog. Blocking, with the settings' timeout: a build runs this (proc
     /// macros and build scripts are synchronous), on a current-thread runtime of its own.
-    pub fn refresh(settings: &LiveSettings, path: &Path) -> Result<Refreshed, LiveError> {
+    ///
+    /// The scope: the commands the cache already has (a cache made with `psremote metadata
+    /// --name …` stays that small) plus `commands` (wildcards); everything when there is no
+    /// cache yet and no `commands`.
+    pub fn refresh(
+        settings: &LiveSettings,
+        path: &Path,
+        commands: &[String],
+    ) -> Result<Refreshed, LiveError> {
+        let mut names: Vec<String> = commands.to_vec();
+        if let Ok(cached) = Catalog::read(path) {
+            names.extend(cached.commands.into_iter().map(|c| c.name));
+        }
+        names.sort_by_key(|n| n.to_ascii_lowercase());
+        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        let protocol_names: Vec<&str> = if names.is_empty() {
+            vec!["*"]
+        } else {
+            names.iter().map(String::as_str).collect()
+        };
         let url = settings.url.clone();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -347,7 +374,7 @@ mod enabled {
                 let session = Session::connect(settings.connection_info())
                     .await
                     .map_err(|e| remote(e.to_string()))?;
-                let r = fetch(&session, SourceChoice::Auto, &["*"]).await;
+                let r = fetch(&session, SourceChoice::Auto, &protocol_names).await;
                 let _ = session.close().await;
                 r.map_err(|e| remote(e.to_string()))
             };
@@ -360,7 +387,11 @@ mod enabled {
         })?;
         // Dropping the runtime ends whatever the session left running.
         drop(rt);
-        let (mut chosen, _skipped) = Filter::default().apply(&fetched.catalog);
+        let filter = Filter {
+            names,
+            ..Filter::default()
+        };
+        let (mut chosen, _skipped) = filter.apply(&fetched.catalog);
         chosen.normalize();
         let unchanged = std::fs::read_to_string(path).is_ok_and(|old| old == chosen.to_json());
         if unchanged {

@@ -64,11 +64,9 @@ fn macro_refreshes_the_cache_from_the_endpoint_and_the_stubs_compile() {
     let catalog = Catalog::read(&cache).expect("the cache was written");
     assert_eq!(catalog.endpoint.as_deref(), Some(peer.http_url()));
     assert!(catalog.ps_version.is_some(), "PSVersion read");
-    assert!(catalog.command("Get-Service").is_some());
-    assert!(
-        catalog.command("Get-Help").is_none(),
-        "Import-PSSession's skip list applied"
-    );
+    // No cache before: the attribute's `commands` are the scope.
+    let names: Vec<&str> = catalog.commands.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Get-Service", "Stop-Service"]);
     assert_eq!(catalog.catalog_hash, catalog.compute_hash());
 
     // The expansion is the generator's output for that cache, plus the tracking item.
@@ -111,13 +109,22 @@ fn macro_refreshes_the_cache_from_the_endpoint_and_the_stubs_compile() {
     std::thread::sleep(Duration::from_millis(20));
     let settings = LiveSettings::from_env(&lookup(&env)).expect("settings");
     assert_eq!(
-        live::refresh(&settings, &cache).expect("second refresh"),
+        live::refresh(&settings, &cache, &[]).expect("second refresh"),
         Refreshed::Unchanged
     );
     let after = std::fs::metadata(&cache)
         .and_then(|m| m.modified())
         .expect("mtime");
     assert_eq!(before, after);
+
+    // A refresh keeps the cache's commands and adds the ones asked for.
+    assert_eq!(
+        live::refresh(&settings, &cache, &["Start-Service".to_owned()]).expect("third refresh"),
+        Refreshed::Written
+    );
+    let wider = Catalog::read(&cache).expect("cache");
+    let names: Vec<&str> = wider.commands.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Get-Service", "Start-Service", "Stop-Service"]);
 }
 
 /// The build.rs front end takes the same live step, and from the same endpoint writes the
@@ -136,7 +143,8 @@ fn builder_refreshes_the_cache_too() {
     let catalog = builder
         .catalog_with_env(&lookup(&env))
         .unwrap_or_else(|e| panic!("live catalog: {e}"));
-    assert!(catalog.command("Get-Service").is_some());
+    let names: Vec<&str> = catalog.commands.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Get-Service"]);
     assert_eq!(Catalog::read(&cache).expect("rewritten"), catalog);
     // Offline again (no PSREMOTE_LIVE_METADATA): the refreshed cache is what it reads.
     let offline = builder
