@@ -320,7 +320,7 @@ impl Session {
         // RUNSPACEPOOL_STATE: MS-PSRP 3.1.4.1; RUNSPACEPOOL_INIT_DATA when connecting),
         // sending what the pool asks on the way.
         let mut private_data = None;
-        let sender = Sender::spawn(transport.clone(), in_tx.clone());
+        let mut sender = Sender::spawn(transport.clone(), in_tx.clone());
         loop {
             for p in pool.drain_sends() {
                 sender.send(p);
@@ -786,6 +786,10 @@ pub fn value_text(v: &Value) -> String {
 /// Sends payloads in order on the transport; a failure is reported as `Inbound::Failed`.
 struct Sender {
     tx: mpsc::UnboundedSender<Outgoing>,
+    /// The transport's `pipeline_finished` sends nothing: finished pipelines are passed on
+    /// with the next payload (before it, so an id can be reused) instead of waking the task.
+    finish_is_local: bool,
+    finished: Vec<Uuid>,
 }
 
 enum Outgoing {
@@ -798,6 +802,7 @@ enum Outgoing {
 impl Sender {
     fn spawn(transport: SharedTransport, inbound: InboundSender) -> Sender {
         let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+        let finish_is_local = transport.finish_is_local();
         tokio::spawn(async move {
             // Pipelines whose first payload (the one that creates them) was sent.
             let mut created = std::collections::HashSet::new();
@@ -833,18 +838,35 @@ impl Sender {
                 }
             }
         });
-        Sender { tx }
+        Sender {
+            tx,
+            finish_is_local,
+            finished: Vec::new(),
+        }
     }
 
-    fn send(&self, p: Payload) {
+    fn pass_finished(&mut self) {
+        for pid in self.finished.drain(..) {
+            let _ = self.tx.send(Outgoing::Finished(pid));
+        }
+    }
+
+    fn send(&mut self, p: Payload) {
+        self.pass_finished();
         let _ = self.tx.send(Outgoing::Payload(p));
     }
 
-    fn finished(&self, pid: Uuid) {
-        let _ = self.tx.send(Outgoing::Finished(pid));
+    fn finished(&mut self, pid: Uuid) {
+        if self.finish_is_local && self.finished.len() < INPUT_CHUNK {
+            self.finished.push(pid);
+        } else {
+            self.pass_finished();
+            let _ = self.tx.send(Outgoing::Finished(pid));
+        }
     }
 
-    fn flushed(&self, done: oneshot::Sender<()>) {
+    fn flushed(&mut self, done: oneshot::Sender<()>) {
+        self.pass_finished();
         let _ = self.tx.send(Outgoing::Flushed(done));
     }
 }
@@ -1205,6 +1227,7 @@ impl Driver {
                 pipeline,
                 bytes,
                 resume,
+                done,
             } => {
                 let r = self.pool.receive(&bytes);
                 self.dispatch_events();
@@ -1234,6 +1257,9 @@ impl Driver {
                     }
                 }
                 self.flush_all(pipeline, resume);
+                if let Some(pid) = done {
+                    self.on_inbound(Inbound::PipelineDone(pid));
+                }
             }
             Inbound::PipelineDone(pid) => {
                 // The carrier has nothing more for it. If the PSRP state never came (a

@@ -100,6 +100,7 @@ impl Raw {
                 pipeline,
                 bytes,
                 resume,
+                ..
             } => {
                 if let Some(r) = resume {
                     let _ = r.send(());

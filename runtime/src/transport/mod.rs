@@ -31,6 +31,9 @@ pub enum Inbound {
         pipeline: Option<Uuid>,
         bytes: Vec<u8>,
         resume: Option<oneshot::Sender<()>>,
+        /// The carrier delivers nothing more for this pipeline after these bytes: a
+        /// `PipelineDone` folded into the last data, so the session wakes once for both.
+        done: Option<Uuid>,
     },
     /// The carrier will deliver nothing more for this pipeline (WS-Man CommandState Done).
     PipelineDone(Uuid),
@@ -78,6 +81,12 @@ pub trait Transport: Send + Sync + 'static {
 
     /// The pipeline reached a terminal state: release what the carrier holds for it.
     fn pipeline_finished(&self, pipeline: Uuid) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// Whether `pipeline_finished` sends nothing, so it may wait for the next send rather
+    /// than wake the sender on its own.
+    fn finish_is_local(&self) -> bool {
+        false
+    }
 
     /// Whether the pool itself needs to be polled (opening, key exchange, pool requests).
     /// Carriers that always read (out-of-process) ignore it.

@@ -256,6 +256,7 @@ async fn read_loop(
                             pipeline,
                             bytes: data,
                             resume,
+                            done: None,
                         })
                         .await
                         .is_err()

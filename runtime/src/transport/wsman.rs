@@ -232,7 +232,8 @@ async fn receive_loop(
             }
         };
         let done = received.is_done();
-        for s in received.streams {
+        let last = received.streams.iter().rposition(|s| !s.data.is_empty());
+        for (i, s) in received.streams.into_iter().enumerate() {
             if s.data.is_empty() {
                 continue;
             }
@@ -242,11 +243,18 @@ async fn receive_loop(
             } else {
                 (None, None)
             };
+            // Done travels with the last data (one wake-up of the session, not two).
+            let done_with = if done && Some(i) == last {
+                pipeline
+            } else {
+                None
+            };
             if inbound
                 .send(Inbound::Data {
                     pipeline: s.command_id.or(pipeline),
                     bytes: s.data,
                     resume,
+                    done: done_with,
                 })
                 .await
                 .is_err()
@@ -263,7 +271,9 @@ async fn receive_loop(
                 if let Ok(mut st) = state.lock() {
                     st.created.remove(&pid);
                 }
-                let _ = inbound.send(Inbound::PipelineDone(pid)).await;
+                if last.is_none() {
+                    let _ = inbound.send(Inbound::PipelineDone(pid)).await;
+                }
             }
             return;
         }
@@ -356,6 +366,10 @@ impl Transport for WsmanTransport {
         // on its own when Done arrives.
         let _ = pipeline;
         Box::pin(async { Ok(()) })
+    }
+
+    fn finish_is_local(&self) -> bool {
+        true
     }
 
     fn attach(
