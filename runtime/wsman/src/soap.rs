@@ -113,57 +113,61 @@ pub fn duration(d: Duration) -> String {
     }
 }
 
-/// Writes a whole envelope; `body` appends the content of `s:Body`.
+/// The envelope's opening, the same for every request (namespace declarations).
+const ENVELOPE_START: &str = concat!(
+    "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"",
+    " xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\"",
+    " xmlns:wsman=\"http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd\"",
+    " xmlns:wsmv=\"http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd\"",
+    " xmlns:rsp=\"http://schemas.microsoft.com/wbem/wsman/1/windows/shell\"",
+    " xmlns:wsen=\"http://schemas.xmlsoap.org/ws/2004/09/enumeration\"><s:Header>"
+);
+
+/// Writes a whole envelope; `body` appends the content of `s:Body`. Every request builds
+/// one, so it is plain appends of constant text and escaped values (no format machinery).
 pub fn envelope(h: &Header<'_>, body: impl FnOnce(&mut String)) -> String {
     let mut s = String::with_capacity(2048);
-    let _ = write!(
-        s,
-        "<s:Envelope xmlns:s=\"{}\" xmlns:wsa=\"{}\" xmlns:wsman=\"{}\" xmlns:wsmv=\"{}\" \
-         xmlns:rsp=\"{}\" xmlns:wsen=\"{}\"><s:Header>",
-        ns::SOAP,
-        ns::ADDRESSING,
-        ns::WSMAN,
-        ns::WSMV,
-        ns::SHELL,
-        ns::ENUMERATION
-    );
-    let _ = write!(
-        s,
-        "<wsa:To>{}</wsa:To>\
-         <wsa:ReplyTo><wsa:Address s:mustUnderstand=\"true\">{ANONYMOUS}</wsa:Address></wsa:ReplyTo>\
-         <wsa:Action s:mustUnderstand=\"true\">{}</wsa:Action>\
-         <wsa:MessageID>uuid:{}</wsa:MessageID>\
-         <wsman:ResourceURI s:mustUnderstand=\"true\">{}</wsman:ResourceURI>\
-         <wsman:MaxEnvelopeSize s:mustUnderstand=\"true\">{}</wsman:MaxEnvelopeSize>\
-         <wsman:OperationTimeout>{}</wsman:OperationTimeout>\
-         <wsman:Locale xml:lang=\"{}\" s:mustUnderstand=\"false\"/>\
-         <wsmv:DataLocale xml:lang=\"{}\" s:mustUnderstand=\"false\"/>",
-        esc(h.to),
-        esc(h.action),
+    s.push_str(ENVELOPE_START);
+    s.push_str("<wsa:To>");
+    s.push_str(&esc(h.to));
+    s.push_str("</wsa:To><wsa:ReplyTo><wsa:Address s:mustUnderstand=\"true\">");
+    s.push_str(ANONYMOUS);
+    s.push_str("</wsa:Address></wsa:ReplyTo><wsa:Action s:mustUnderstand=\"true\">");
+    s.push_str(&esc(h.action));
+    s.push_str("</wsa:Action><wsa:MessageID>uuid:");
+    s.push_str(
         h.message_id
             .as_hyphenated()
             .encode_upper(&mut Uuid::encode_buffer()),
-        esc(h.resource_uri),
-        h.max_envelope_size,
-        duration(h.operation_timeout),
-        esc(h.locale),
-        esc(h.data_locale),
     );
+    s.push_str("</wsa:MessageID><wsman:ResourceURI s:mustUnderstand=\"true\">");
+    s.push_str(&esc(h.resource_uri));
+    s.push_str("</wsman:ResourceURI><wsman:MaxEnvelopeSize s:mustUnderstand=\"true\">");
+    let _ = write!(s, "{}", h.max_envelope_size);
+    s.push_str("</wsman:MaxEnvelopeSize><wsman:OperationTimeout>");
+    s.push_str(&duration(h.operation_timeout));
+    s.push_str("</wsman:OperationTimeout><wsman:Locale xml:lang=\"");
+    s.push_str(&esc(h.locale));
+    s.push_str("\" s:mustUnderstand=\"false\"/><wsmv:DataLocale xml:lang=\"");
+    s.push_str(&esc(h.data_locale));
+    s.push_str("\" s:mustUnderstand=\"false\"/>");
     if let Some(sid) = h.session_id {
-        let _ = write!(
-            s,
-            "<wsmv:SessionId s:mustUnderstand=\"false\">uuid:{}</wsmv:SessionId>",
-            sid.as_hyphenated().encode_upper(&mut Uuid::encode_buffer())
-        );
+        s.push_str("<wsmv:SessionId s:mustUnderstand=\"false\">uuid:");
+        s.push_str(sid.as_hyphenated().encode_upper(&mut Uuid::encode_buffer()));
+        s.push_str("</wsmv:SessionId>");
     }
     if !h.options.is_empty() {
         s.push_str("<wsman:OptionSet s:mustUnderstand=\"true\">");
         for o in h.options {
-            let _ = write!(s, "<wsman:Option Name=\"{}\"", esc(&o.name));
+            s.push_str("<wsman:Option Name=\"");
+            s.push_str(&esc(&o.name));
+            s.push('"');
             if o.must_comply {
                 s.push_str(" MustComply=\"true\"");
             }
-            let _ = write!(s, ">{}</wsman:Option>", esc(&o.value));
+            s.push('>');
+            s.push_str(&esc(&o.value));
+            s.push_str("</wsman:Option>");
         }
         s.push_str("</wsman:OptionSet>");
     }
@@ -179,12 +183,11 @@ pub fn envelope(h: &Header<'_>, body: impl FnOnce(&mut String)) -> String {
 fn write_selectors(s: &mut String, selectors: &[(&str, &str)]) {
     s.push_str("<wsman:SelectorSet>");
     for (name, value) in selectors {
-        let _ = write!(
-            s,
-            "<wsman:Selector Name=\"{}\">{}</wsman:Selector>",
-            esc(name),
-            esc(value)
-        );
+        s.push_str("<wsman:Selector Name=\"");
+        s.push_str(&esc(name));
+        s.push_str("\">");
+        s.push_str(&esc(value));
+        s.push_str("</wsman:Selector>");
     }
     s.push_str("</wsman:SelectorSet>");
 }
@@ -237,12 +240,15 @@ pub fn create_body(
 /// `rsp:CommandLine` (MS-WSMV 2.2.4.7). For PowerShell the CommandId is the PSRP pipeline id
 /// and `rsp:Arguments` carries CREATE_PIPELINE (MS-PSRP 3.1.5.3.3).
 pub fn command_body(s: &mut String, command_id: &Uuid, arguments_b64: &str) {
-    let _ = write!(
-        s,
-        "<rsp:CommandLine CommandId=\"{}\"><rsp:Command/><rsp:Arguments>{}</rsp:Arguments></rsp:CommandLine>",
-        upper(command_id),
-        arguments_b64
+    s.push_str("<rsp:CommandLine CommandId=\"");
+    s.push_str(
+        command_id
+            .as_hyphenated()
+            .encode_upper(&mut Uuid::encode_buffer()),
     );
+    s.push_str("\"><rsp:Command/><rsp:Arguments>");
+    s.push_str(arguments_b64);
+    s.push_str("</rsp:Arguments></rsp:CommandLine>");
 }
 
 /// `rsp:Send` with one stream (MS-WSMV 2.2.4.33).
@@ -267,9 +273,13 @@ pub fn send_body(
 pub fn receive_body(s: &mut String, streams: &str, command_id: Option<&Uuid>) {
     s.push_str("<rsp:Receive><rsp:DesiredStream");
     if let Some(id) = command_id {
-        let _ = write!(s, " CommandId=\"{}\"", upper(id));
+        s.push_str(" CommandId=\"");
+        s.push_str(id.as_hyphenated().encode_upper(&mut Uuid::encode_buffer()));
+        s.push('"');
     }
-    let _ = write!(s, ">{}</rsp:DesiredStream></rsp:Receive>", esc(streams));
+    s.push('>');
+    s.push_str(&esc(streams));
+    s.push_str("</rsp:DesiredStream></rsp:Receive>");
 }
 
 /// `rsp:Signal` (MS-WSMV 2.2.4.38).
@@ -350,6 +360,23 @@ pub fn identify_envelope() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn envelope_start_names_the_namespaces() {
+        assert_eq!(
+            ENVELOPE_START,
+            format!(
+                "<s:Envelope xmlns:s=\"{}\" xmlns:wsa=\"{}\" xmlns:wsman=\"{}\" xmlns:wsmv=\"{}\" \
+                 xmlns:rsp=\"{}\" xmlns:wsen=\"{}\"><s:Header>",
+                ns::SOAP,
+                ns::ADDRESSING,
+                ns::WSMAN,
+                ns::WSMV,
+                ns::SHELL,
+                ns::ENUMERATION
+            )
+        );
+    }
     use crate::xml::parse;
 
     fn header<'a>(sel: &'a [(&'a str, &'a str)], opts: &'a [WsOption]) -> Header<'a> {
