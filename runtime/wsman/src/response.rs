@@ -469,11 +469,9 @@ fn scan_doc<'d>(
     let mut bindings: Vec<(&'d str, &'d str)> = Vec::with_capacity(16);
     let mut roots = 0usize;
     loop {
-        // Plain byte loops: the pieces are short, and memchr's setup cost more than it saved.
-        let lt = bytes[i..]
-            .iter()
-            .position(|&b| b == b'<' || b == b'&')
-            .map_or(doc.len(), |p| i + p);
+        // Text (a Stream's base64 is most of a reply) is searched with SIMD memchr; names
+        // and tags are short, and plain loops serve them better.
+        let lt = memchr::memchr2(b'<', b'&', &bytes[i..]).map_or(doc.len(), |p| i + p);
         if bytes.get(lt) == Some(&b'&') {
             return None;
         }
@@ -508,7 +506,7 @@ fn scan_doc<'d>(
             }
             Some(&c) if is_name_start(c) => {
                 // The tag ends at the first '>' outside quotes; '<' inside it gives up.
-                // Quoted values are skipped with a memchr-backed search.
+                // Quoted values are skipped with memchr.
                 let mut k = tag_start;
                 let gt = loop {
                     let rel = bytes[k..]
@@ -519,9 +517,7 @@ fn scan_doc<'d>(
                         b'>' => break k,
                         b'<' | b'&' => return None,
                         q => {
-                            let close = bytes[k + 1..]
-                                .iter()
-                                .position(|&c| c == q || c == b'<' || c == b'&')?;
+                            let close = memchr::memchr3(q, b'<', b'&', &bytes[k + 1..])?;
                             if bytes[k + 1 + close] != q {
                                 return None;
                             }
