@@ -10,8 +10,6 @@
 //! values that are objects would need the general writer's RefId bookkeeping: pipelines with
 //! such arguments take the general path.
 
-use std::fmt::Write as _;
-
 use psremote_clixml::Value;
 use psremote_clixml::escape::encode_into;
 
@@ -94,6 +92,27 @@ struct W<'p> {
     _prefix: std::marker::PhantomData<&'p ()>,
 }
 
+/// Appends a decimal number (RefIds, enum values) without the format machinery.
+fn push_num(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    for &b in &buf[at..] {
+        out.push(char::from(b));
+    }
+}
+
 impl W<'_> {
     fn obj(&mut self, name: Option<&str>) {
         self.out.push_str("<Obj");
@@ -102,7 +121,9 @@ impl W<'_> {
             encode_into(&mut self.out, n, true);
             self.out.push('"');
         }
-        let _ = write!(self.out, " RefId=\"{}\">", self.next_obj);
+        self.out.push_str(" RefId=\"");
+        push_num(&mut self.out, i64::from(self.next_obj));
+        self.out.push_str("\">");
         self.next_obj += 1;
     }
 
@@ -113,13 +134,17 @@ impl W<'_> {
             &mut self.list_tn
         };
         if let Some(id) = *slot {
-            let _ = write!(self.out, "<TNRef RefId=\"{id}\" />");
+            self.out.push_str("<TNRef RefId=\"");
+            push_num(&mut self.out, i64::from(id));
+            self.out.push_str("\" />");
             return;
         }
         let id = self.next_tn;
         *slot = Some(id);
         self.next_tn += 1;
-        let _ = write!(self.out, "<TN RefId=\"{id}\">");
+        self.out.push_str("<TN RefId=\"");
+        push_num(&mut self.out, i64::from(id));
+        self.out.push_str("\">");
         if prt {
             for t in [PRT_TYPE, "System.Enum", "System.ValueType", "System.Object"] {
                 self.text("T", None, t);
@@ -147,16 +172,18 @@ impl W<'_> {
         self.out.push('>');
     }
 
+    /// `name` is one of this module's constant property names (nothing to escape).
     fn bool(&mut self, name: &str, b: bool) {
-        let _ = write!(
-            self.out,
-            "<B N=\"{name}\">{}</B>",
-            if b { "true" } else { "false" }
-        );
+        self.out.push_str("<B N=\"");
+        self.out.push_str(name);
+        self.out
+            .push_str(if b { "\">true</B>" } else { "\">false</B>" });
     }
 
     fn nil(&mut self, name: &str) {
-        let _ = write!(self.out, "<Nil N=\"{name}\" />");
+        self.out.push_str("<Nil N=\"");
+        self.out.push_str(name);
+        self.out.push_str("\" />");
     }
 
     fn opt_string(&mut self, name: &str, s: Option<&str>) {
@@ -183,9 +210,16 @@ impl W<'_> {
     fn merge(&mut self, name: &str, m: PipelineResultTypes) {
         self.obj(Some(name));
         self.type_names(true);
+        if m == PipelineResultTypes::NONE {
+            self.out
+                .push_str("<ToString>None</ToString><I32>0</I32></Obj>");
+            return;
+        }
         let label = m.label();
         self.text("ToString", None, &label);
-        let _ = write!(self.out, "<I32>{}</I32></Obj>", m.0);
+        self.out.push_str("<I32>");
+        push_num(&mut self.out, i64::from(m.0));
+        self.out.push_str("</I32></Obj>");
     }
 
     fn list_open(&mut self, name: Option<&str>, empty: bool) {
@@ -423,6 +457,24 @@ mod tests {
             for ps in shapes() {
                 assert_eq!(write(&prefix, &ps, false), general(&k, &ps, false));
             }
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        for n in [
+            0i64,
+            7,
+            -7,
+            10,
+            1234567890,
+            i64::MIN,
+            i64::MAX,
+            i64::from(i32::MIN),
+        ] {
+            let mut s = String::new();
+            push_num(&mut s, n);
+            assert_eq!(s, n.to_string());
         }
     }
 
