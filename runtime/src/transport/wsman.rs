@@ -237,17 +237,19 @@ async fn receive_loop(
             if s.data.is_empty() {
                 continue;
             }
-            let (resume, wait) = if pipeline.is_some() {
-                let (tx, rx) = oneshot::channel();
-                (Some(tx), Some(rx))
-            } else {
-                (None, None)
-            };
             // Done travels with the last data (one wake-up of the session, not two).
             let done_with = if done && Some(i) == last {
                 pipeline
             } else {
                 None
+            };
+            // Nothing is fetched after the last data of a Done command: no need to wait for
+            // the consumer's room (and be woken for it) before ending.
+            let (resume, wait) = if pipeline.is_some() && done_with.is_none() {
+                let (tx, rx) = oneshot::channel();
+                (Some(tx), Some(rx))
+            } else {
+                (None, None)
             };
             if inbound
                 .send(Inbound::Data {
