@@ -461,14 +461,13 @@ impl Session {
             .await
             .map_err(|_| Error::not_started(Error::Closed))?
             .map_err(Error::not_started)?;
-        Ok(PipelineStream {
+        Ok(PipelineStream::new(
             rx,
-            done: false,
-            stopper: Some(Stopper {
+            Some(Stopper {
                 tx: self.inner.tx.clone(),
                 pipeline,
             }),
-        })
+        ))
     }
 
     /// Starts a pipeline whose caller only reads it to the end (`invoke*`): no stopper and no
@@ -492,11 +491,7 @@ impl Session {
             })
             .await
             .map_err(|_| Error::Closed)?;
-        Ok(PipelineStream {
-            rx,
-            done: false,
-            stopper: None,
-        })
+        Ok(PipelineStream::new(rx, None))
     }
 
     /// Runs a pipeline and streams its records as they arrive.
@@ -590,6 +585,8 @@ impl Session {
                     return Ok(inv);
                 }
                 Delivery::End(PipelineEnd::Failed(e)) => return Err(e),
+                // `next_delivery` unpacks batches.
+                Delivery::Last(_) => return Err(Error::Closed),
             }
         }
         Err(Error::Closed)
@@ -649,11 +646,7 @@ impl Session {
             .await
             .map_err(|_| Error::Closed)?;
         started_rx.await.map_err(|_| Error::Closed)??;
-        let mut s = PipelineStream {
-            rx,
-            done: false,
-            stopper: None,
-        };
+        let mut s = PipelineStream::new(rx, None);
         let mut values = Vec::new();
         while let Some(item) = s.next().await {
             if let StreamItem::Output(v) = item? {
@@ -917,6 +910,30 @@ impl Slot {
             let _ = f.send(Batch { items, resume });
             return false;
         }
+        // A pipeline's final batch (its end last) goes as one message: one wake-up of the
+        // consumer. Nothing follows it, so it needs no more room than one delivery.
+        let items =
+            if items.len() > 1 && !self.gone && matches!(items.last(), Some(Delivery::End(_))) {
+                match self.out.try_send(Delivery::Last(items)) {
+                    Ok(()) => {
+                        if let Some(r) = resume {
+                            let _ = r.send(());
+                        }
+                        return false;
+                    }
+                    Err(mpsc::error::TrySendError::Full(Delivery::Last(items))) => items,
+                    Err(mpsc::error::TrySendError::Full(other)) => vec![other],
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        self.gone = true;
+                        if let Some(r) = resume {
+                            let _ = r.send(());
+                        }
+                        return true;
+                    }
+                }
+            } else {
+                items
+            };
         let mut newly_gone = false;
         let mut items = items.into_iter();
         while let Some(item) = items.next() {

@@ -1,5 +1,6 @@
 //! What a running pipeline produces, as it arrives.
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -36,6 +37,9 @@ pub(crate) enum PipelineEnd {
 pub(crate) enum Delivery {
     Item(StreamItem),
     End(PipelineEnd),
+    /// A pipeline's last deliveries at once, its end last: the consumer is woken once for
+    /// them, not once per item (a warm call's output and end arrive together).
+    Last(Vec<Delivery>),
 }
 
 /// Everything one pipeline produced (`invoke_full`).
@@ -91,9 +95,34 @@ pub struct PipelineStream {
     pub(crate) rx: mpsc::Receiver<Delivery>,
     pub(crate) done: bool,
     pub(crate) stopper: Option<crate::session::Stopper>,
+    /// The rest of a `Delivery::Last` batch.
+    pub(crate) buf: VecDeque<Delivery>,
 }
 
 impl PipelineStream {
+    pub(crate) fn new(
+        rx: mpsc::Receiver<Delivery>,
+        stopper: Option<crate::session::Stopper>,
+    ) -> PipelineStream {
+        PipelineStream {
+            rx,
+            done: false,
+            stopper,
+            buf: VecDeque::new(),
+        }
+    }
+
+    /// Unpacks a batch into the buffer and returns its first delivery.
+    fn unbatch(&mut self, d: Option<Delivery>) -> Option<Delivery> {
+        match d {
+            Some(Delivery::Last(items)) => {
+                self.buf.extend(items);
+                self.buf.pop_front()
+            }
+            other => other,
+        }
+    }
+
     /// A handle that stops this pipeline from elsewhere (e.g. a Ctrl-C handler).
     pub fn stopper(&self) -> Option<crate::session::Stopper> {
         self.stopper.clone()
@@ -104,7 +133,13 @@ impl PipelineStream {
         if self.done {
             return None;
         }
-        let d = self.rx.recv().await;
+        let d = match self.buf.pop_front() {
+            Some(d) => Some(d),
+            None => {
+                let r = self.rx.recv().await;
+                self.unbatch(r)
+            }
+        };
         match &d {
             Some(Delivery::End(_)) | None => self.done = true,
             _ => {}
@@ -120,7 +155,14 @@ impl Stream for PipelineStream {
         if self.done {
             return Poll::Ready(None);
         }
-        match self.rx.poll_recv(cx) {
+        let next = match self.buf.pop_front() {
+            Some(d) => Poll::Ready(Some(d)),
+            None => match self.rx.poll_recv(cx) {
+                Poll::Ready(r) => Poll::Ready(self.unbatch(r)),
+                Poll::Pending => Poll::Pending,
+            },
+        };
+        match next {
             Poll::Pending => Poll::Pending,
             Poll::Ready(None) => {
                 self.done = true;
@@ -134,6 +176,11 @@ impl Stream for PipelineStream {
                     PipelineEnd::Stopped => Poll::Ready(Some(Err(Error::PipelineStopped))),
                     PipelineEnd::Failed(e) => Poll::Ready(Some(Err(e))),
                 }
+            }
+            // Batches are unpacked above and never nested.
+            Poll::Ready(Some(Delivery::Last(_))) => {
+                self.done = true;
+                Poll::Ready(Some(Err(Error::Closed)))
             }
         }
     }
