@@ -55,11 +55,12 @@ class Endpoint:
         self.proc.wait(10)
 
 
-def run_client(name, scenario, timeout=900, **kw):
+def run_client(name, scenario, timeout=900, env=None, **kw):
     cmd = CLIENTS[name] + [scenario]
     for k, v in kw.items():
         cmd += [f"--{k.replace('_', '-')}", str(v)]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                       env=dict(os.environ, **env) if env else None)
     if p.returncode != 0:
         msg = (p.stderr.strip().splitlines() or ["(no message)"])[-1]
         return {"error": msg[:200]}
@@ -71,12 +72,12 @@ def run_client(name, scenario, timeout=900, **kw):
         return {"error": f"unreadable output: {p.stdout.strip()[:200]!r}"}
 
 
-def alternate(clients, reps, scenario, **kw):
+def alternate(clients, reps, scenario, env=None, **kw):
     """{client: [result, …]} with the clients taking turns."""
     out = {c: [] for c in clients}
     for _ in range(reps):
         for c in clients:
-            r = run_client(c, scenario, **kw)
+            r = run_client(c, scenario, env=env, **kw)
             print(f"  {scenario} {kw.get('auth', '')} {c}: {r}", file=sys.stderr)
             out[c].append(r)
     return out
@@ -127,7 +128,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", help="also write every raw result here")
-    ap.add_argument("--only", help="comma-separated scenarios: warm,open,large,decode,fanout,codegen")
+    ap.add_argument("--only", help="comma-separated scenarios: warm,warm-ct,open,large,decode,fanout,codegen")
     a = ap.parse_args()
     q = a.quick
     only = set(a.only.split(",")) if a.only else None
@@ -138,7 +139,7 @@ def main():
 
     # One endpoint process for the single-session scenarios: the client is judged by its own
     # CPU; wall time is compared with the endpoint's CPU per call, reported beside it.
-    if want("warm") or want("open") or want("large") or want("close"):
+    if want("warm") or want("warm-ct") or want("open") or want("large") or want("close"):
         ep = Endpoint("--auth", "basic,negotiate")
         try:
             if want("warm"):
@@ -151,6 +152,19 @@ def main():
                                         ("endpoint CPU ms/call", "endpoint_cpu_ms")):
                         rows.append((f"warm Get-Date, {label}", metric, {c: med(r[c], key) for c in names},
                                      {c: err(r[c]) for c in names}, key != "requests_per_call"))
+            if want("warm-ct"):
+                # The same calls with both Rust clients on a current-thread tokio runtime
+                # (`#[tokio::main(flavor = "current_thread")]`): no cross-thread wake-ups.
+                rust = [c for c in names if c != "pypsrp"]
+                for auth in ("basic", "ntlm"):
+                    r = alternate(rust, 2 if q else 5, "warm", env={"BENCH_CURRENT_THREAD": "1"},
+                                  url=ep.url, auth=auth, calls=100 if q else 300)
+                    raw[f"warm-ct-{auth}"] = r
+                    label = "Basic" if auth == "basic" else "NTLM+enc"
+                    for metric, key in (("client CPU ms/call", "cpu_ms"), ("wall ms/call", "wall_ms")):
+                        rows.append((f"warm Get-Date, {label}, current-thread runtime", metric,
+                                     {c: med(r.get(c, []), key) for c in names},
+                                     {c: err(r.get(c, [])) for c in names}, True))
             if want("open"):
                 r = alternate(names, 1 if q else 3, "open", url=ep.url, auth="basic", calls=5 if q else 15)
                 raw["open"] = r
@@ -217,7 +231,10 @@ def main():
         try:
             with tempfile.TemporaryDirectory() as d:
                 urls = os.path.join(d, "urls.txt")
-                ports = [p for e in eps for p in e.ports][:targets]
+                # Interleaved, so that the targets a throttled client works on at any moment are
+                # spread over every endpoint process (in port order, the first 500 would all
+                # queue on one process while the other waits).
+                ports = [p for group in zip(*(e.ports for e in eps)) for p in group][:targets]
                 with open(urls, "w") as f:
                     f.writelines(f"http://127.0.0.1:{p}/wsman\n" for p in ports)
                 res = {}

@@ -9,7 +9,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/targets/bench}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/compare}"
 
 if [ ! -x "$root/.venv/bin/python" ]; then
     bash "$root/tests/peer/setup.sh"

@@ -340,9 +340,13 @@ fn main() {
         .chunks(2)
         .filter_map(|kv| Some((kv[0].strip_prefix("--")?.to_string(), kv.get(1)?.clone())))
         .collect();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
+    // BENCH_CURRENT_THREAD=1: the same calls on a current-thread runtime (as the psremote client).
+    let mut builder = if std::env::var_os("BENCH_CURRENT_THREAD").is_some() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let rt = match builder.enable_all().build()
     {
         Ok(rt) => rt,
         Err(e) => {
