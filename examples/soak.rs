@@ -145,6 +145,9 @@ async fn main() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = sample();
     let t0 = Instant::now();
+    // RSS after each tenth of the sessions: a leak grows in a line, an allocator settling in
+    // grows early and then stays flat.
+    let mut tenths = Vec::with_capacity(10);
     for i in 0..sessions {
         let s = Session::connect(info.clone())
             .await
@@ -155,6 +158,9 @@ async fn main() {
         s.close()
             .await
             .unwrap_or_else(|e| panic!("session {i} close: {e}"));
+        if sessions >= 10 && (i + 1) % (sessions / 10) == 0 {
+            tenths.push(rss_kb());
+        }
     }
     let elapsed = t0.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -170,12 +176,18 @@ async fn main() {
         before.fds,
         after.fds
     );
+    if !tenths.is_empty() {
+        let list: Vec<String> = tenths.iter().map(u64::to_string).collect();
+        println!("sessions: RSS (kB) after each tenth: {}", list.join(" "));
+    }
     failed |= g > 5.0 || after.fds > before.fds || open != 0;
     if let Ok(stats) = peer.stats() {
         println!("endpoint stats: {stats}");
     }
     if failed {
         println!("soak: FAILED (a goal was missed)");
+        // exit() skips destructors: stop the endpoint first.
+        drop(peer);
         std::process::exit(1);
     }
     println!("soak: OK");
