@@ -29,16 +29,23 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn run(peer: &Peer, name: &str) -> String {
+    run_with(name, "PSREMOTE_URL", &peer.http_url())
+}
+
+/// Runs an example binary with the endpoint's account in its environment and `var=url`;
+/// asserts it succeeded and never printed the password.
+fn run_with(name: &str, var: &str, url: &str) -> String {
     let path = example(name);
     let out = Command::new(&path)
-        .env("PSREMOTE_URL", peer.http_url())
+        .env(var, url)
         .env("PSREMOTE_USER", USER)
         .env("PSREMOTE_PASSWORD", PASSWORD)
         .env("PSREMOTE_ALLOW_UNENCRYPTED", "1")
         .output()
         .unwrap_or_else(|e| {
             panic!(
-                "{} does not run ({e}): `cargo test -p psremote` builds the examples first",
+                "{} does not run ({e}): `cargo build --workspace --bins --examples` builds it \
+                 (scripts/test.sh does)",
                 path.display()
             )
         });
@@ -90,22 +97,10 @@ fn fanout_stubs_calls_every_endpoint() {
     let (Some(a), Some(b)) = (peer(), peer()) else {
         return;
     };
-    let path = example("fanout_stubs");
-    let out = Command::new(&path)
-        .env(
-            "PSREMOTE_URLS",
-            format!("{},{}", a.http_url(), b.http_url()),
-        )
-        .env("PSREMOTE_USER", USER)
-        .env("PSREMOTE_PASSWORD", PASSWORD)
-        .env("PSREMOTE_ALLOW_UNENCRYPTED", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("{} does not run: {e}", path.display()));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = run_with(
+        "fanout_stubs",
+        "PSREMOTE_URLS",
+        &format!("{},{}", a.http_url(), b.http_url()),
     );
     for p in [&a, &b] {
         let line = stdout
@@ -131,25 +126,7 @@ fn fanout_stubs_calls_every_endpoint() {
 #[test]
 fn build_rs_example_runs_generated_stubs() {
     let Some(peer) = peer() else { return };
-    let path = example("../psremote-example-build-rs");
-    let out = Command::new(&path)
-        .env("PSREMOTE_URL", peer.http_url())
-        .env("PSREMOTE_USER", USER)
-        .env("PSREMOTE_PASSWORD", PASSWORD)
-        .env("PSREMOTE_ALLOW_UNENCRYPTED", "1")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "{} does not run ({e}): build it with `cargo build -p psremote-example-build-rs`",
-                path.display()
-            )
-        });
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run(&peer, "../psremote-example-build-rs");
     let lines: Vec<&str> = stdout
         .lines()
         .filter(|l| l.starts_with("restarted W"))
@@ -225,20 +202,7 @@ fn exported_crate_app_runs_typed_stubs() {
         String::from_utf8_lossy(&build.stderr)
     );
 
-    let path = example("../psremote-example-exported-app");
-    let out = Command::new(&path)
-        .env("PSREMOTE_URL", peer.http_url())
-        .env("PSREMOTE_USER", USER)
-        .env("PSREMOTE_PASSWORD", PASSWORD)
-        .env("PSREMOTE_ALLOW_UNENCRYPTED", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("{} does not run: {e}", path.display()));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = run(&peer, "../psremote-example-exported-app");
     // Typed Process objects: a name and an i32 id each.
     let processes: Vec<(&str, i32)> = stdout
         .lines()
