@@ -29,7 +29,7 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn run(peer: &Peer, name: &str) -> String {
-    run_with(name, "PSREMOTE_URL", &peer.http_url())
+    run_with(name, "PSREMOTE_URL", peer.http_url())
 }
 
 /// Runs an example binary with the endpoint's account in its environment and `var=url`;
