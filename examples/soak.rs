@@ -6,10 +6,54 @@
 //!
 //!     cargo run --release --example soak -- [CALLS] [SESSIONS] [--auth basic|ntlm]
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use psremote::{AuthMethod, Command, ConnectionInfo, Session, Value};
 use psremote_test_support::{PASSWORD, Peer, USER};
+
+/// Counts live heap bytes, to tell a leak (live bytes grow) from the allocator keeping freed
+/// pages (RSS grows, live bytes do not).
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// The one unsafe block in the workspace: a GlobalAlloc must be an unsafe impl.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE.fetch_add(
+                new_size as isize - layout.size() as isize,
+                Ordering::Relaxed,
+            );
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn live_kb() -> isize {
+    LIVE.load(Ordering::Relaxed) / 1024
+}
 
 fn rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -37,12 +81,14 @@ fn shells_open(peer: &Peer) -> i64 {
 
 struct Sample {
     rss_kb: u64,
+    live_kb: isize,
     fds: usize,
 }
 
 fn sample() -> Sample {
     Sample {
         rss_kb: rss_kb(),
+        live_kb: live_kb(),
         fds: fds(),
     }
 }
@@ -123,11 +169,13 @@ async fn main() {
     let after = sample();
     let g = growth(&before, &after);
     println!(
-        "calls: {calls} in {:.1} s ({:.2} ms/call); RSS {} kB -> {} kB ({g:+.2} %, peak {max_rss} kB); fds {} -> {}",
+        "calls: {calls} in {:.1} s ({:.2} ms/call); RSS {} kB -> {} kB ({g:+.2} %, peak {max_rss} kB); live heap {} kB -> {} kB; fds {} -> {}",
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1000.0 / f64::from(calls.max(1)),
         before.rss_kb,
         after.rss_kb,
+        before.live_kb,
+        after.live_kb,
         before.fds,
         after.fds
     );
@@ -159,7 +207,7 @@ async fn main() {
             .await
             .unwrap_or_else(|e| panic!("session {i} close: {e}"));
         if sessions >= 10 && (i + 1) % (sessions / 10) == 0 {
-            tenths.push(rss_kb());
+            tenths.push(format!("{}/{}", rss_kb(), live_kb()));
         }
     }
     let elapsed = t0.elapsed();
@@ -168,17 +216,21 @@ async fn main() {
     let g = growth(&before, &after);
     let open = shells_open(&peer);
     println!(
-        "sessions: {sessions} in {:.1} s ({:.1} ms/session); RSS {} kB -> {} kB ({g:+.2} %); fds {} -> {}; endpoint shells_open {open}",
+        "sessions: {sessions} in {:.1} s ({:.1} ms/session); RSS {} kB -> {} kB ({g:+.2} %); live heap {} kB -> {} kB; fds {} -> {}; endpoint shells_open {open}",
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1000.0 / f64::from(sessions.max(1)),
         before.rss_kb,
         after.rss_kb,
+        before.live_kb,
+        after.live_kb,
         before.fds,
         after.fds
     );
     if !tenths.is_empty() {
-        let list: Vec<String> = tenths.iter().map(u64::to_string).collect();
-        println!("sessions: RSS (kB) after each tenth: {}", list.join(" "));
+        println!(
+            "sessions: RSS/live heap (kB) after each tenth: {}",
+            tenths.join(" ")
+        );
     }
     failed |= g > 5.0 || after.fds > before.fds || open != 0;
     if let Ok(stats) = peer.stats() {

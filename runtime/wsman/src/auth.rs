@@ -451,6 +451,12 @@ impl SecurityContext {
         self.complete
     }
 
+    /// Whether a step may wait on the network: Kerberos and SPNEGO can talk to the KDC, NTLM
+    /// is computation only (microseconds) and needs no blocking thread.
+    pub fn may_block(&self) -> bool {
+        !matches!(self.package, Package::Ntlm(..))
+    }
+
     /// One leg: the server's token in (None on the first leg), our next token out (may be
     /// empty once complete). `bindings` is a SEC_CHANNEL_BINDINGS buffer over HTTPS.
     pub fn step(

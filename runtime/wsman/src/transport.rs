@@ -330,11 +330,13 @@ pub(crate) fn classify(e: &(dyn std::error::Error + 'static), what: &str) -> Err
     Error::Io(format!("{what}: {e}"))
 }
 
-/// Runs blocking security-context work (a Kerberos step may talk to the KDC) without stalling
-/// other tasks on a multi-threaded runtime.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
+/// Runs security-context work that may block (a Kerberos step may talk to the KDC) without
+/// stalling other tasks on a multi-threaded runtime. Work that cannot block runs in place:
+/// `block_in_place` hands the worker to another thread, and that thread churn costs CPU and
+/// grows the allocator's per-thread arenas (measured by examples/soak.rs).
+fn blocking<T>(may_block: bool, f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+        Ok(h) if may_block && h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(f)
         }
         _ => f(),
@@ -713,7 +715,8 @@ impl Transport {
             (Some(c), true) => c.peer_cert.as_deref().map(channel_bindings),
             _ => None,
         };
-        let mut token = blocking(|| ctx.step(None, bindings.as_deref()))?;
+        let may_block = ctx.may_block();
+        let mut token = blocking(may_block, || ctx.step(None, bindings.as_deref()))?;
         for _leg in 0..8 {
             let authz = format!("{scheme} {}", B64.encode(&token));
             let resp = self
@@ -741,14 +744,14 @@ impl Transport {
                             Some(&resp),
                         ));
                     }
-                    token = blocking(|| ctx.step(Some(&t), bindings.as_deref()))?;
+                    token = blocking(may_block, || ctx.step(Some(&t), bindings.as_deref()))?;
                 }
                 200 => {
                     if let Some(t) = server_token
                         && !ctx.is_complete()
                     {
                         // Kerberos mutual authentication: the AP-REP arrives with the 200.
-                        blocking(|| ctx.step(Some(&t), bindings.as_deref()))?;
+                        blocking(may_block, || ctx.step(Some(&t), bindings.as_deref()))?;
                     }
                     if !ctx.is_complete() {
                         return Err(auth_error(
