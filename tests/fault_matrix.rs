@@ -285,7 +285,7 @@ async fn bad_fragments_fail_the_pipeline_never_return_partial_output() {
 async fn max_envelope_size_shrunk_mid_session() {
     let Some(peer) = peer(&[]) else { return };
     let s = Session::connect(info(&peer)).await.expect("connect");
-    // ~300 KB of pipeline input: fine under the 500 KB the session negotiated.
+    // ~300 KB of pipeline input: fine under the 500 KiB WinRM default the session starts with.
     let big = "x".repeat(300 * 1024);
     let call = || Command::script("param($s) $s.Length").arg(Value::String(big.clone()));
     assert_eq!(
@@ -305,8 +305,18 @@ async fn max_envelope_size_shrunk_mid_session() {
         &format!("Err: {}", one_line(&e)),
         took,
     );
-    // A new session reads the new MaxEnvelopeSizekb and fragments to fit: the call works.
-    let s2 = Session::connect(info(&peer)).await.expect("new session");
+    // The fault taught the session the new MaxEnvelopeSizekb: the same call now goes in
+    // fragments that fit, on the same pool.
+    assert_eq!(
+        s.invoke(call())
+            .await
+            .expect("same session, fragmented to 64 KB"),
+        [Value::I32(300 * 1024)]
+    );
+    // A session told the size fits from its first call.
+    let s2 = Session::connect(info(&peer).max_envelope_size(64 * 1024))
+        .await
+        .expect("new session");
     assert_eq!(
         s2.invoke(call()).await.expect("fragmented to 64 KB"),
         [Value::I32(300 * 1024)]

@@ -119,7 +119,9 @@ pub struct ConnectionInfo {
     pub request_grace: Duration,
     /// Opening the RunspacePool, end to end.
     pub open_timeout: Duration,
-    /// MaxEnvelopeSize in bytes; `None` takes the server's (or WinRM's 500 KiB default).
+    /// MaxEnvelopeSize in bytes. `None`, like PowerShell, starts at WinRM's 500 KiB default
+    /// (150 KiB for a protocol 2.1 host) and lowers it when the server faults a message as too
+    /// large (reading `winrm/config` where allowed).
     pub max_envelope_size: Option<u32>,
     /// Locale / DataLocale, e.g. `en-US`.
     pub locale: Option<String>,

@@ -60,6 +60,18 @@ impl Pool {
         })
     }
 
+    /// The protocol version both sides speak (after SESSION_CAPABILITY).
+    pub(crate) fn protocol_version(&self) -> psrp::ProtocolVersion {
+        self.inner.protocol_version()
+    }
+
+    /// Fragments the next messages to at most `max` bytes of payload.
+    pub(crate) fn sync_max_fragment_size(&mut self, max: usize) {
+        if self.inner.max_fragment_size() != max {
+            self.inner.set_max_fragment_size(max);
+        }
+    }
+
     /// The RunspacePool id (RPID; the ShellId over WS-Man).
     pub(crate) fn id(&self) -> Uuid {
         self.inner.id()

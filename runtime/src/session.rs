@@ -252,7 +252,6 @@ impl Session {
         let computer = info.computer_name.clone();
         let transport: SharedTransport = Arc::new(WsmanTransport::new(&info)?);
         let attach = async {
-            transport.prepare().await?;
             let mut pool = Pool::new(
                 &info,
                 options.host.is_interactive(),
@@ -288,7 +287,6 @@ impl Session {
         info: ConnectionInfo,
         options: SessionOptions,
     ) -> Result<Session> {
-        transport.prepare().await?;
         let mut pool = Pool::new(
             &info,
             options.host.is_interactive(),
@@ -362,6 +360,7 @@ impl Session {
             }
         }
         transport.want_pool_receive(false);
+        transport.opened(pool.protocol_version());
 
         let (tx, rx) = mpsc::channel(64);
         let (state_tx, state_rx) = watch::channel(SessionState::Opened);
@@ -1043,6 +1042,10 @@ impl Driver {
 
     /// Returns true when the driver should exit.
     async fn on_request(&mut self, req: Request) -> bool {
+        // The carrier may have learnt a smaller MaxEnvelopeSize (after an EncodingLimit fault).
+        if let Some(max) = self.transport.max_fragment_size() {
+            self.pool.sync_max_fragment_size(max);
+        }
         match req {
             Request::Invoke {
                 ps,

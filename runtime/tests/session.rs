@@ -43,6 +43,13 @@ async fn connect_and_get_date() {
     assert_eq!(s.state(), SessionState::Closed);
     let stats = peer.stats().expect("stats");
     assert_eq!(stats["shells_open"], 0, "{stats}");
+    // Like PowerShell, the session reads no winrm/config before Create: opening is Create and
+    // the pool's Receive, a call is Command and Receive, closing is Delete.
+    let by_action = &stats["requests_by_action"];
+    assert!(by_action.get("Get").is_none(), "{stats}");
+    assert_eq!(by_action["Create"], 1, "{stats}");
+    assert_eq!(by_action["Command"], 1, "{stats}");
+    assert_eq!(by_action["Delete"], 1, "{stats}");
 }
 
 #[tokio::test]

@@ -59,7 +59,6 @@ impl Raw {
         })
         .to_message(Destination::Server, rpid, Uuid::nil(), V);
         let (tx, rx) = mpsc::channel(16);
-        t.prepare().await.expect("prepare");
         t.want_pool_receive(true);
         t.open(rpid, fragments(&[cap, init]), tx)
             .await

@@ -62,10 +62,9 @@ pub trait Transport: Send + Sync + 'static {
         inbound: InboundSender,
     ) -> BoxFuture<'_, Result<(), Error>>;
 
-    /// Anything to do before the opening fragments are built (e.g. read the server's
-    /// MaxEnvelopeSize, which sets the fragment size).
-    fn prepare(&self) -> BoxFuture<'_, Result<(), Error>> {
-        Box::pin(async { Ok(()) })
+    /// The pool is open and speaks `protocol` (the lower of both sides' versions).
+    fn opened(&self, protocol: psremote_psrp::ProtocolVersion) {
+        let _ = protocol;
     }
 
     /// Sends fragments; the first payload for an unknown pipeline creates it.
@@ -127,7 +126,8 @@ pub trait Transport: Send + Sync + 'static {
     /// The name to tag output with (PSComputerName).
     fn computer_name(&self) -> &str;
 
-    /// The largest fragment payload the carrier takes in one message, if it limits it.
+    /// The largest fragment payload the carrier takes in one message, if it limits it. It may
+    /// change during the session (the session reads it before each message it sends).
     fn max_fragment_size(&self) -> Option<usize> {
         None
     }

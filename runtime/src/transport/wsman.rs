@@ -55,8 +55,9 @@ pub struct WsmanTransport {
     client: Arc<ws::WsmanClient>,
     resource_uri: String,
     computer_name: String,
-    /// Read MaxEnvelopeSizekb from the server before opening (no size was given).
-    negotiate_envelope: bool,
+    /// No size was given: start at WinRM's default and adapt to what the server shows
+    /// (its protocol version, an EncodingLimit fault).
+    adapt_envelope: bool,
     state: Arc<Mutex<State>>,
     /// Serialises Command creation with the Sends that follow it.
     send_lock: tokio::sync::Mutex<()>,
@@ -121,9 +122,11 @@ impl WsmanTransport {
         endpoint.connect_timeout = info.connect_timeout;
         endpoint.operation_timeout = info.operation_timeout;
         endpoint.request_grace = info.request_grace;
-        if let Some(m) = info.max_envelope_size {
-            endpoint.max_envelope_size = m;
-        }
+        // PowerShell does not ask the server: it uses the client's MaxEnvelopeSizekb, 500 KiB
+        // since Windows 8, and lowers it for Windows 7 hosts (see `opened`).
+        endpoint.max_envelope_size = info
+            .max_envelope_size
+            .unwrap_or(ws::client::WINRM_MAX_ENVELOPE_SIZE);
         if let Some(l) = &info.locale {
             endpoint.locale = l.clone();
         }
@@ -136,7 +139,7 @@ impl WsmanTransport {
             client: Arc::new(client),
             resource_uri: info.resource_uri(),
             computer_name: info.computer_name.clone(),
-            negotiate_envelope: info.max_envelope_size.is_none(),
+            adapt_envelope: info.max_envelope_size.is_none(),
             state: Arc::new(Mutex::new(State {
                 shell: None,
                 created: HashMap::new(),
@@ -148,6 +151,29 @@ impl WsmanTransport {
             })),
             send_lock: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// After an EncodingLimit fault (the server's MaxEnvelopeSizekb is below ours, e.g.
+    /// lowered by its administrator), reads the limit from `winrm/config` so the session's
+    /// next messages fit; without the rights to read it, falls back to 150 KiB, the smallest
+    /// WinRM default. The failed request is not retried: it reports the fault.
+    async fn learn_envelope_size(&self, e: &ws::Error) {
+        let ws::Error::Fault(f) = e else { return };
+        if !self.adapt_envelope || !f.is_envelope_size() {
+            return;
+        }
+        let before = self.client.max_envelope_size();
+        match self.client.negotiate_max_envelope_size().await {
+            Ok(now) if now < before => {
+                tracing::debug!(before, now, "MaxEnvelopeSize read from winrm/config");
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "MaxEnvelopeSizekb not readable"),
+        }
+        let fallback = ws::client::DEFAULT_MAX_ENVELOPE_SIZE.min(before);
+        self.client.set_max_envelope_size(fallback);
+        tracing::debug!(before, now = fallback, "MaxEnvelopeSize lowered");
     }
 
     /// The WS-Man client (for `identify`, `get`, `enumerate` on the same connection).
@@ -334,7 +360,10 @@ impl Transport for WsmanTransport {
             if let (true, Some(pid)) = (create, pipeline) {
                 // MS-PSRP 3.1.5.3.3: CREATE_PIPELINE travels as the Command's Arguments, and the
                 // CommandId is the pipeline id.
-                self.client.command(&shell, pid, &bytes).await?;
+                if let Err(e) = self.client.command(&shell, pid, &bytes).await {
+                    self.learn_envelope_size(&e).await;
+                    return Err(e.into());
+                }
                 self.start_loop(Some(pid));
                 return Ok(());
             }
@@ -347,7 +376,10 @@ impl Transport for WsmanTransport {
                 // the pool's output.
                 self.want_pool_receive(true);
             }
-            self.client.send(&shell, pipeline, name, &bytes).await?;
+            if let Err(e) = self.client.send(&shell, pipeline, name, &bytes).await {
+                self.learn_envelope_size(&e).await;
+                return Err(e.into());
+            }
             Ok(())
         })
     }
@@ -478,25 +510,16 @@ impl Transport for WsmanTransport {
         &self.computer_name
     }
 
-    fn prepare(&self) -> BoxFuture<'_, Result<(), Error>> {
-        Box::pin(async move {
-            if self.negotiate_envelope {
-                // As PowerShell does; Windows refuses non-admins, then the default stays.
-                match self.client.negotiate_max_envelope_size().await {
-                    Ok(_) => {}
-                    // Unreachable or refused: no point in trying Create next.
-                    Err(
-                        e @ (ws::Error::Io(_) | ws::Error::Auth { .. } | ws::Error::Tls { .. }),
-                    ) => {
-                        return Err(reachability(&self.computer_name, e));
-                    }
-                    Err(e) => {
-                        tracing::debug!(error = %e, "MaxEnvelopeSizekb not readable; keeping the default");
-                    }
-                }
-            }
-            Ok(())
-        })
+    fn opened(&self, protocol: psremote_psrp::ProtocolVersion) {
+        // As PowerShell's client does: a protocol 2.1 server is Windows 7 / 2008 R2, whose
+        // WinRM takes 150 KiB envelopes by default.
+        if self.adapt_envelope
+            && protocol <= psremote_psrp::ProtocolVersion::V2_1
+            && self.client.max_envelope_size() > ws::client::DEFAULT_MAX_ENVELOPE_SIZE
+        {
+            self.client
+                .set_max_envelope_size(ws::client::DEFAULT_MAX_ENVELOPE_SIZE);
+        }
     }
 
     fn max_fragment_size(&self) -> Option<usize> {
@@ -515,5 +538,35 @@ impl Drop for WsmanTransport {
         if !closed {
             self.stop_loops();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use psremote_psrp::ProtocolVersion;
+
+    fn transport(size: Option<u32>) -> WsmanTransport {
+        let mut info = ConnectionInfo::new("http://127.0.0.1:5985/wsman").credentials("u", "p");
+        if let Some(s) = size {
+            info = info.max_envelope_size(s);
+        }
+        WsmanTransport::new(&info).expect("transport")
+    }
+
+    #[test]
+    fn envelope_starts_at_winrm_default_and_follows_the_protocol_version() {
+        let t = transport(None);
+        assert_eq!(t.client.max_envelope_size(), 512_000);
+        t.opened(ProtocolVersion::V2_3);
+        assert_eq!(t.client.max_envelope_size(), 512_000);
+        // Windows 7 / 2008 R2 speak 2.1 and take 150 KiB.
+        let t = transport(None);
+        t.opened(ProtocolVersion::V2_1);
+        assert_eq!(t.client.max_envelope_size(), 153_600);
+        // A size the user gave is kept.
+        let t = transport(Some(300_000));
+        t.opened(ProtocolVersion::V2_1);
+        assert_eq!(t.client.max_envelope_size(), 300_000);
     }
 }

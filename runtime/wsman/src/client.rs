@@ -22,6 +22,9 @@ pub const CONFIG_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/con
 pub const POWERSHELL_RESOURCE_PREFIX: &str = "http://schemas.microsoft.com/powershell/";
 /// WinRM's default MaxEnvelopeSizekb before Windows 8 / 2012 (150 KiB): safe everywhere.
 pub const DEFAULT_MAX_ENVELOPE_SIZE: u32 = 153_600;
+/// WinRM's default MaxEnvelopeSizekb since Windows 8 / Server 2012 (500 KiB), what the
+/// Windows client uses for PowerShell remoting to those hosts (PSRP protocol 2.2 and later).
+pub const WINRM_MAX_ENVELOPE_SIZE: u32 = 512_000;
 
 /// Where and how to connect.
 #[derive(Debug, Clone)]
@@ -644,8 +647,9 @@ impl WsmanClient {
         Ok((items, elements))
     }
 
-    /// Reads MaxEnvelopeSizekb from `winrm/config` and uses it, as PowerShell does. Needs
-    /// admin rights on Windows; when refused, the current size stays.
+    /// Reads MaxEnvelopeSizekb from `winrm/config` and uses it (as pypsrp does when it opens;
+    /// PowerShell never asks). Needs admin rights on Windows; when refused, the current size
+    /// stays.
     pub async fn negotiate_max_envelope_size(&self) -> Result<u32> {
         let size = self
             .call(

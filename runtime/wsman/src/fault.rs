@@ -110,6 +110,18 @@ pub fn parse_fault(fault: &Element) -> WsmanFault {
     f
 }
 
+impl WsmanFault {
+    /// The request was larger than the server's MaxEnvelopeSizekb (WS-Management's
+    /// `wsman:EncodingLimit` fault, with the MaxEnvelopeSize fault detail).
+    pub fn is_envelope_size(&self) -> bool {
+        self.subcode == "EncodingLimit"
+            || self
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.ends_with("/MaxEnvelopeSize"))
+    }
+}
+
 /// The fix hint for a fault, if it is one of the common ones.
 pub fn hint_for(f: &WsmanFault) -> Option<&'static str> {
     let text = format!("{} {}", f.reason, f.message.as_deref().unwrap_or_default()).to_lowercase();
@@ -135,11 +147,7 @@ pub fn hint_for(f: &WsmanFault) -> Option<&'static str> {
     {
         return Some(hint::NO_CONFIGURATION);
     }
-    if f.subcode == "EncodingLimit"
-        || f.detail
-            .as_deref()
-            .is_some_and(|d| d.ends_with("/MaxEnvelopeSize"))
-    {
+    if f.is_envelope_size() {
         return Some(hint::ENVELOPE_SIZE);
     }
     None
