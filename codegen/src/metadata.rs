@@ -409,12 +409,17 @@ impl Catalog {
 
     /// Parses a cache file's text, checking the schema version.
     pub fn from_json(text: &str, context: &str) -> Result<Catalog, MetadataError> {
-        let version: serde_json::Value =
+        let value: serde_json::Value =
             serde_json::from_str(text).map_err(|source| MetadataError::Json {
                 context: context.to_owned(),
                 source,
             })?;
-        let found = version
+        Catalog::from_value(value, context)
+    }
+
+    /// A catalog from parsed JSON, with the same schema-version check as [`Catalog::from_json`].
+    pub fn from_value(value: serde_json::Value, context: &str) -> Result<Catalog, MetadataError> {
+        let found = value
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)
             .unwrap_or(0);
@@ -425,7 +430,7 @@ impl Catalog {
                 expected: SCHEMA_VERSION,
             });
         }
-        serde_json::from_value(version).map_err(|source| MetadataError::Json {
+        serde_json::from_value(value).map_err(|source| MetadataError::Json {
             context: context.to_owned(),
             source,
         })

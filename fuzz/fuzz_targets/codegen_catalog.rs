@@ -198,10 +198,7 @@ fuzz_target!(|data: &[u8]| {
     if select_commands(&mut tree, &mut u).is_err() || mutate(&mut tree, &mut u).is_err() {
         return;
     }
-    let Ok(text) = serde_json::to_string(&tree) else {
-        return;
-    };
-    match Catalog::from_json(&text, "fuzz.json") {
+    match Catalog::from_value(tree, "fuzz.json") {
         Ok(c) => check(&c, &mut u),
         Err(e) => assert!(!e.to_string().is_empty()),
     }
