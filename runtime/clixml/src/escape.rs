@@ -52,6 +52,30 @@ const fn build_attention() -> [bool; 256] {
 }
 static ATTENTION: [bool; 256] = build_attention();
 
+/// Appends ` N="name"`, the property-name attribute (MS-PSRP 2.2.5.2.8), when there is a name.
+#[inline]
+pub fn push_name_attr(out: &mut String, name: Option<&str>) {
+    if let Some(n) = name {
+        out.push_str(" N=\"");
+        encode_into(out, n, true);
+        out.push('"');
+    }
+}
+
+/// Appends `<tag N="name">text</tag>`, the text encoded. An empty text stays `<tag></tag>`,
+/// as Windows writes an empty string.
+#[inline]
+pub fn push_text_element(out: &mut String, tag: &str, name: Option<&str>, text: &str) {
+    out.push('<');
+    out.push_str(tag);
+    push_name_attr(out, name);
+    out.push('>');
+    encode_into(out, text, false);
+    out.push_str("</");
+    out.push_str(tag);
+    out.push('>');
+}
+
 /// Appends `s` encoded for element text (`attribute == false`) or a double-quoted attribute.
 pub fn encode_into(out: &mut String, s: &str, attribute: bool) {
     let bytes = s.as_bytes();

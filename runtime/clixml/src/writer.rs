@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use crate::escape::encode_into;
+use crate::escape::{push_name_attr, push_text_element};
 use crate::value::{ListKind, ObjContent, Property, PsObject, Value};
 
 /// The `<Objs>` document namespace (Export-Clixml).
@@ -69,11 +69,7 @@ impl<'v> Writer<'v> {
     fn open(&mut self, tag: &str, name: Option<&str>) {
         self.out.push('<');
         self.out.push_str(tag);
-        if let Some(n) = name {
-            self.out.push_str(" N=\"");
-            encode_into(&mut self.out, n, true);
-            self.out.push('"');
-        }
+        push_name_attr(&mut self.out, name);
         self.out.push('>');
     }
 
@@ -89,20 +85,14 @@ impl<'v> Writer<'v> {
     fn empty(&mut self, tag: &str, name: Option<&str>) {
         self.out.push('<');
         self.out.push_str(tag);
-        if let Some(n) = name {
-            self.out.push_str(" N=\"");
-            encode_into(&mut self.out, n, true);
-            self.out.push('"');
-        }
+        push_name_attr(&mut self.out, name);
         self.out.push_str(" />");
     }
 
     #[inline]
     fn text_elem(&mut self, tag: &str, name: Option<&str>, text: &str) {
         // Windows writes an empty string as `<S></S>` (not `<S />`): the recordings show it.
-        self.open(tag, name);
-        encode_into(&mut self.out, text, false);
-        self.close(tag);
+        push_text_element(&mut self.out, tag, name, text);
     }
 
     #[inline]
@@ -171,11 +161,7 @@ impl<'v> Writer<'v> {
     fn ref_attrs(&mut self, tag: &str, name: Option<&str>, id: u32, empty: bool) {
         self.out.push('<');
         self.out.push_str(tag);
-        if let Some(n) = name {
-            self.out.push_str(" N=\"");
-            encode_into(&mut self.out, n, true);
-            self.out.push('"');
-        }
+        push_name_attr(&mut self.out, name);
         let _ = write!(self.out, " RefId=\"{id}\"");
         self.out.push_str(if empty { " />" } else { ">" });
     }

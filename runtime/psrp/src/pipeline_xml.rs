@@ -11,7 +11,7 @@
 //! such arguments take the general path.
 
 use psremote_clixml::Value;
-use psremote_clixml::escape::encode_into;
+use psremote_clixml::escape::{push_name_attr, push_text_element};
 
 use crate::command::{Command, ExtraCmdsMode, PipelineResultTypes, PowerShell};
 use crate::messages::{CreatePipeline, MessageData};
@@ -116,11 +116,7 @@ fn push_num(out: &mut String, n: i64) {
 impl W<'_> {
     fn obj(&mut self, name: Option<&str>) {
         self.out.push_str("<Obj");
-        if let Some(n) = name {
-            self.out.push_str(" N=\"");
-            encode_into(&mut self.out, n, true);
-            self.out.push('"');
-        }
+        push_name_attr(&mut self.out, name);
         self.out.push_str(" RefId=\"");
         push_num(&mut self.out, i64::from(self.next_obj));
         self.out.push_str("\">");
@@ -158,18 +154,7 @@ impl W<'_> {
     }
 
     fn text(&mut self, tag: &str, name: Option<&str>, text: &str) {
-        self.out.push('<');
-        self.out.push_str(tag);
-        if let Some(n) = name {
-            self.out.push_str(" N=\"");
-            encode_into(&mut self.out, n, true);
-            self.out.push('"');
-        }
-        self.out.push('>');
-        encode_into(&mut self.out, text, false);
-        self.out.push_str("</");
-        self.out.push_str(tag);
-        self.out.push('>');
+        push_text_element(&mut self.out, tag, name, text);
     }
 
     /// `name` is one of this module's constant property names (nothing to escape).
@@ -201,9 +186,7 @@ impl W<'_> {
             .find([' ', '>', '/'])
             .map_or(text.len(), |i| i + 1);
         self.out.push_str(&text[..tag_end]);
-        self.out.push_str(" N=\"");
-        encode_into(&mut self.out, name, true);
-        self.out.push('"');
+        push_name_attr(&mut self.out, Some(name));
         self.out.push_str(&text[tag_end..]);
     }
 
