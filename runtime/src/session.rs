@@ -319,6 +319,9 @@ impl Session {
         // sending what the pool asks on the way.
         let mut private_data = None;
         let mut sender = Sender::spawn(transport.clone(), in_tx.clone());
+        // The carrier waits for this before it polls the pool again: released once the data it
+        // brought has been read, so a poll after the last opening message is never sent.
+        let mut resume: Option<oneshot::Sender<()>> = None;
         loop {
             for p in pool.drain_sends() {
                 sender.send(p);
@@ -342,15 +345,18 @@ impl Session {
             if opened {
                 break;
             }
+            if let Some(r) = resume.take() {
+                let _ = r.send(());
+            }
             let Some(inb) = in_rx.recv().await else {
                 return Err(Error::Closed);
             };
             match inb {
-                Inbound::Data { bytes, resume, .. } => {
+                Inbound::Data {
+                    bytes, resume: r, ..
+                } => {
                     pool.receive(&bytes)?;
-                    if let Some(r) = resume {
-                        let _ = r.send(());
-                    }
+                    resume = r;
                 }
                 Inbound::PipelineDone(_) => {}
                 Inbound::Failed(e) | Inbound::SendFailed { error: e, .. } => {
@@ -360,6 +366,9 @@ impl Session {
             }
         }
         transport.want_pool_receive(false);
+        if let Some(r) = resume {
+            let _ = r.send(());
+        }
         transport.opened(pool.protocol_version());
 
         let (tx, rx) = mpsc::channel(64);

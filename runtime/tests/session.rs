@@ -53,6 +53,25 @@ async fn connect_and_get_date() {
 }
 
 #[tokio::test]
+async fn opening_and_closing_is_create_one_receive_and_delete() {
+    let Some(peer) = common::peer(&[]) else {
+        return;
+    };
+    let s = Session::connect(common::info(&peer))
+        .await
+        .expect("connect");
+    s.close().await.expect("close");
+    // The opening messages come in one Receive; the pool is not polled again once Opened
+    // (a poll the server would hold until Delete), and no winrm/config Get comes first.
+    let stats = peer.stats().expect("stats");
+    assert_eq!(
+        stats["requests_by_action"],
+        serde_json::json!({"Create": 1, "Receive": 1, "Delete": 1}),
+        "{stats}"
+    );
+}
+
+#[tokio::test]
 async fn state_persists_across_calls() {
     let Some(peer) = common::peer(&[]) else {
         return;

@@ -270,8 +270,11 @@ async fn receive_loop(
                 None
             };
             // Nothing is fetched after the last data of a Done command: no need to wait for
-            // the consumer's room (and be woken for it) before ending.
-            let (resume, wait) = if pipeline.is_some() && done_with.is_none() {
+            // the consumer's room (and be woken for it) before ending. The pool's loop waits
+            // too: the session decides from this data whether it still wants pool data (the
+            // opening ends with RUNSPACEPOOL_STATE Opened), and a poll sent before it decided
+            // would be one the server holds until the shell is deleted.
+            let (resume, wait) = if done_with.is_none() {
                 let (tx, rx) = oneshot::channel();
                 (Some(tx), Some(rx))
             } else {
