@@ -25,6 +25,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod convert;
+mod eq;
 mod error;
 pub mod escape;
 mod float;

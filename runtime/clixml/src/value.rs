@@ -9,7 +9,9 @@
 use std::sync::Arc;
 
 /// One CLIXML value: a primitive (MS-PSRP 2.2.5.1) or a complex object (2.2.5.2).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `==` is structural and compares each pair of shared objects once (see `eq.rs`).
+#[derive(Debug, Clone)]
 pub enum Value {
     /// `<Nil/>`
     Null,
@@ -87,7 +89,7 @@ pub struct Version {
 }
 
 /// A complex object, `<Obj>` (MS-PSRP 2.2.5.2).
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, Default)]
 pub struct PsObject {
     /// `<TN>` (most derived first). Shared so `<TNRef>` costs nothing.
     pub type_names: Option<Arc<[String]>>,
@@ -102,14 +104,14 @@ pub struct PsObject {
 }
 
 /// A named member of `<Props>` or `<MS>` (the `N` attribute).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Property {
     pub name: String,
     pub value: Value,
 }
 
 /// The part of an `<Obj>` that is neither type names, ToString nor properties.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum ObjContent {
     #[default]
     None,
@@ -397,6 +399,30 @@ impl Default for Value {
     }
 }
 
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        crate::eq::values(self, other, &mut crate::eq::Memo::new())
+    }
+}
+
+impl PartialEq for PsObject {
+    fn eq(&self, other: &PsObject) -> bool {
+        crate::eq::objects(self, other, &mut crate::eq::Memo::new())
+    }
+}
+
+impl PartialEq for Property {
+    fn eq(&self, other: &Property) -> bool {
+        crate::eq::property(self, other, &mut crate::eq::Memo::new())
+    }
+}
+
+impl PartialEq for ObjContent {
+    fn eq(&self, other: &ObjContent) -> bool {
+        crate::eq::contents(self, other, &mut crate::eq::Memo::new())
+    }
+}
+
 /// Objects a single `{:?}` of a value may print before it elides the rest.
 ///
 /// `<Ref>`s share one `Arc`, so a hostile reply of a few kilobytes can name an object 10^9
@@ -457,5 +483,35 @@ mod tests {
             once.contains("System.Object") && !once.contains(".."),
             "{once}"
         );
+    }
+
+    /// Two copies of a DAG in which each level lists the one below twice: 2^48 paths. A
+    /// comparison that walked every path would not finish; pair by pair it is 48 steps.
+    fn diamond(depth: usize, leaf: Value) -> Value {
+        let mut v = leaf;
+        for _ in 0..depth {
+            v = Value::object(PsObject {
+                content: ObjContent::List(ListKind::List, vec![v.clone(), v]),
+                ..PsObject::default()
+            });
+        }
+        v
+    }
+
+    #[test]
+    fn equality_of_shared_objects_costs_their_size_not_their_expansion() {
+        let a = diamond(48, Value::I32(1));
+        assert_eq!(a, diamond(48, Value::I32(1)));
+        assert_ne!(a, diamond(48, Value::I32(2)));
+        // Decoded from text (30 levels: the default depth limit is 64 elements), the shares
+        // come back as `<Ref>`s, and compare equal: 2^30 paths.
+        let b = diamond(30, Value::I32(1));
+        let back = crate::from_str(&crate::to_string(&b)).expect("decode");
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0], b);
+        // NaN is unequal to itself, as with the derived comparison, even when shared.
+        let nan = diamond(3, Value::Double(f64::NAN));
+        assert_ne!(nan, nan.clone());
+        assert_ne!(Value::Double(f64::NAN), Value::Double(f64::NAN));
     }
 }
