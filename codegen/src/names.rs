@@ -17,36 +17,47 @@ const KEYWORDS: [&str; 51] = [
 /// Keywords that cannot be raw identifiers; they get a trailing `_`.
 const NOT_RAW: [&str; 5] = ["self", "Self", "super", "crate", "_"];
 
-/// Replaces every character that can't be in an identifier by a word break.
+/// Replaces every character that can't be in an identifier by a word break. Rust's rule is
+/// Unicode's XID_Continue, not `char::is_alphanumeric` (which takes `½`, for one).
 fn words(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .map(|c| {
+            if c != '_' && unicode_ident::is_xid_continue(c) {
+                c
+            } else {
+                ' '
+            }
+        })
         .collect::<String>()
+}
+
+/// Makes cased text an identifier: only XID_Continue characters (case mapping keeps them, but
+/// a name from the network is not trusted to), `fallback` when nothing is left, and `lead`
+/// in front when the first character cannot start one (a digit, a combining mark such as
+/// U+0366, which the fuzzer found).
+fn identifier(cased: String, fallback: &str, lead: char) -> String {
+    let mut s: String = cased
+        .chars()
+        .filter(|&c| c == '_' || unicode_ident::is_xid_continue(c))
+        .collect();
+    if s.is_empty() {
+        s = fallback.to_owned();
+    }
+    if s.starts_with(|c: char| c != '_' && !unicode_ident::is_xid_start(c)) {
+        s.insert(0, lead);
+    }
+    escape_keyword(s)
 }
 
 /// `Get-Service` → `get_service`, `ComputerName` → `computer_name`, `type` → `r#type`.
 /// Returns the identifier text (possibly `r#…`).
 pub fn snake(name: &str) -> String {
-    let mut s = words(name).to_snake_case();
-    if s.is_empty() {
-        s = "x".to_owned();
-    }
-    if s.starts_with(|c: char| c.is_ascii_digit()) {
-        s.insert(0, '_');
-    }
-    escape_keyword(s)
+    identifier(words(name).to_snake_case(), "x", '_')
 }
 
 /// `Get-Service` → `GetService`, `root\cimv2\Win32_PingStatus` → `Win32PingStatus`.
 pub fn pascal(name: &str) -> String {
-    let mut s = words(name).to_upper_camel_case();
-    if s.is_empty() {
-        s = "X".to_owned();
-    }
-    if s.starts_with(|c: char| c.is_ascii_digit()) {
-        s.insert(0, 'V');
-    }
-    escape_keyword(s)
+    identifier(words(name).to_upper_camel_case(), "X", 'V')
 }
 
 fn escape_keyword(s: String) -> String {
@@ -143,5 +154,24 @@ mod tests {
         assert_eq!(s.take_with("stream", "_param"), "stream_param");
         assert_eq!(s.take("r#type"), "r#type");
         assert_eq!(s.take("r#type"), "type2");
+    }
+
+    #[test]
+    fn any_name_becomes_a_valid_identifier() {
+        // U+0366 is alphabetic but cannot start an identifier; ½ is numeric but cannot be in
+        // one (both passed `char::is_alphanumeric`; the first made `Ident::new` panic).
+        for name in [
+            "\u{366}", "\u{366}x", "a½b", "½", "9lives", "é-té", "_", "-", "", "ǅemal",
+        ] {
+            for text in [snake(name), pascal(name)] {
+                let id = ident(&text);
+                assert!(
+                    syn::parse_str::<syn::Ident>(&id.to_string()).is_ok(),
+                    "{name:?} → {text:?}"
+                );
+            }
+        }
+        assert_eq!(pascal("\u{366}"), "V\u{366}");
+        assert_eq!(snake("a½b"), "a_b");
     }
 }
