@@ -19,7 +19,7 @@ struct Counting;
 
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 
-// The one unsafe block in the workspace: a GlobalAlloc must be an unsafe impl.
+// A GlobalAlloc must be an unsafe impl; it only forwards to the system allocator.
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {

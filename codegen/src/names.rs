@@ -31,8 +31,8 @@ fn words(name: &str) -> String {
         .collect::<String>()
 }
 
-/// Makes cased text an identifier: only XID_Continue characters (case mapping keeps them, but
-/// a name from the network is not trusted to), `fallback` when nothing is left, and `lead`
+/// Makes cased text an identifier: only XID_Continue characters (`words` kept only those, but
+/// heck's case mapping may turn one into others), `fallback` when nothing is left, and `lead`
 /// in front when the first character cannot start one (a digit, a combining mark such as
 /// U+0366, which the fuzzer found).
 fn identifier(cased: String, fallback: &str, lead: char) -> String {

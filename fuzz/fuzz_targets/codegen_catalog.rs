@@ -2,7 +2,8 @@
 //! reply of a server that lies) must give generated code or a clear error, never a panic, and
 //! whatever is generated must parse as a Rust file (`syn::parse_file`, what rustc would see
 //! first). Generation runs on every input; the parse, which costs twice the generation, on a
-//! sample of one input in four (chosen by a hash of the input, so a failure reproduces). Two modes: raw JSON bytes through `Catalog::from_json`, and the representative
+//! sample of one input in four (chosen by a hash of the input, so a failure reproduces).
+//! Two modes: raw JSON bytes through `Catalog::from_json`, and the representative
 //! catalog with fuzzer-chosen leaves (names, .NET types, ValidateSet values, flags), which
 //! reaches the generator far more often than raw JSON mutations do. The second mode keeps a
 //! fuzzer-chosen subset of the catalog's commands (all of them one time in eight): most of the
