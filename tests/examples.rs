@@ -138,6 +138,34 @@ fn build_rs_example_runs_generated_stubs() {
     );
 }
 
+/// The `[profile.*]` sections of a manifest, without comments or blank lines.
+fn profile_sections(manifest: &str) -> Vec<&str> {
+    let mut in_profile = false;
+    manifest
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            if line.starts_with('[') {
+                in_profile = line.starts_with("[profile");
+            }
+            in_profile && !line.is_empty() && !line.starts_with('#')
+        })
+        .collect()
+}
+
+/// The exported app is a workspace of its own built into this workspace's target dir: with a
+/// different profile every dependency would be built a second time there (time and disk).
+#[test]
+fn exported_app_has_the_workspace_profile() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).expect("manifest");
+    let workspace = read("Cargo.toml");
+    let app = read("examples/exported-app/Cargo.toml");
+    let ours = profile_sections(&workspace);
+    assert!(ours.contains(&"[profile.dev]"), "{ours:?}");
+    assert_eq!(profile_sections(&app), ours);
+}
+
 /// `examples/exported-app`: an app using the crate `psremote export` writes (Export-PSSession).
 /// The crate is generated here, offline from the checked-in cache, into a temporary copy of the
 /// app; the app is built with this workspace's target dir (its compiled dependencies are
