@@ -1,4 +1,5 @@
-//! Shared by the compile and scale tests: write a crate of generated modules and check it.
+//! Shared by the compile and scale tests (and the CLI's live refresh test): write a crate of
+//! generated modules and check it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

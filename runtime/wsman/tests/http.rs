@@ -128,3 +128,33 @@ async fn connection_refused_is_io() {
         .expect_err("refused");
     assert!(matches!(err, Error::Io(_)), "{err:?}");
 }
+
+/// The server closes an idle keep-alive connection (as http.sys does after its idle timeout):
+/// the next request goes out on a new connection and succeeds; the closed one is not written to.
+#[tokio::test]
+async fn an_idle_connection_the_server_closed_is_replaced() {
+    const ENVELOPE: &str = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Header/><s:Body><c:Config xmlns:c=\"urn:test\">v</c:Config></s:Body></s:Envelope>";
+    static REPLY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{ENVELOPE}",
+            ENVELOPE.len()
+        )
+    });
+    // One reply per connection, then the server closes it without `Connection: close`.
+    let port = scripted(Some(REPLY.as_str())).await;
+    let client = client(port, Duration::from_secs(5));
+    for round in 0..3 {
+        let xml = client
+            .get("http://x/y", &[])
+            .await
+            .unwrap_or_else(|e| panic!("request {round}: {e}"));
+        assert!(xml.contains(">v</c:Config>"), "{xml}");
+        // Let the close reach the client before the next request.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stats = client.stats();
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(count(&stats.connections), 3);
+    // No request was sent into a connection already closed (and then sent again).
+    assert_eq!(count(&stats.requests), 3);
+}

@@ -3,7 +3,13 @@
 //! (`attribute::expand_with_env`), the environment passed as a map. The refreshed cache must
 //! be written, give compiling stubs, and be left alone when nothing changed. Skipped, saying
 //! why, when the endpoint is absent.
+//!
+//! In the CLI's package, which enables `live` as a normal dependency, rather than in
+//! psremote-codegen's own tests: a dev-dependency of psremote-codegen on itself with `live`
+//! made cargo build the whole network stack a second time, for the proc macro's (host) copy of
+//! psremote-codegen (57 more compilation units in `cargo test --workspace`).
 
+#[path = "../../codegen/tests/common/mod.rs"]
 mod common;
 
 use std::collections::HashMap;
